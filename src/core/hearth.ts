@@ -1,0 +1,58 @@
+/**
+ * The core of the daemon, with no HTTP in it: the services each capability needs, built once
+ * by the daemon and handed to every surface.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Store, StoreKind } from '../store/store.js';
+import { Components } from './components.js';
+import { HearthError } from '../errors.js';
+
+/** Requests answered, per surface (native, health, docs, …), for `core/stats`. */
+export class RequestCounters {
+  private readonly counts = new Map<string, number>();
+  add(surface: string): void {
+    this.counts.set(surface, (this.counts.get(surface) ?? 0) + 1);
+  }
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+export interface HearthOptions {
+  config: Config;
+  home: string;
+  clock: Clock;
+  storeKind: StoreKind;
+  /** Called by `core/stop`: the daemon stops gracefully after the answer has gone out. */
+  requestStop: () => void;
+}
+
+export class Hearth {
+  readonly components = new Components();
+  readonly requests = new RequestCounters();
+  readonly startedAt: number;
+  private storeRef: Store | null = null;
+
+  constructor(readonly options: HearthOptions) {
+    this.startedAt = options.clock.now();
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get config(): Config {
+    return this.options.config;
+  }
+
+  /** The store once it is open and migrated; routes that use it are gated on the component. */
+  get store(): Store {
+    if (!this.storeRef) throw new HearthError('unavailable', 'the store is not ready yet');
+    return this.storeRef;
+  }
+
+  attachStore(store: Store | null): void {
+    this.storeRef = store;
+  }
+}

@@ -1,0 +1,54 @@
+/** The `core` command group: version, stats, status, whoami, stop (seed 000). */
+import type { Principal } from '../auth/principal.js';
+import { API_VERSION, VERSION_CORE } from '../version.js';
+import type { ComponentState, ComponentStatus } from './components.js';
+import type { Hearth } from './hearth.js';
+
+export function version() {
+  return { version_core: VERSION_CORE, api_version: API_VERSION };
+}
+
+export async function stats(h: Hearth) {
+  const row = await h.store.db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  const now = h.clock.now();
+  return {
+    uptime: Math.floor((now - h.startedAt) / 1000),
+    started_at: new Date(h.startedAt).toISOString(),
+    requests: h.requests.snapshot(),
+    accounts: Number(row.n),
+    store: h.store.kind,
+  };
+}
+
+/** The daemon's overall state: failed if any component failed, starting while any starts. */
+export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState> } {
+  const children = h.components.snapshot();
+  const states = Object.values(children).map((c) => c.status);
+  const overall: ComponentStatus = states.includes('failed')
+    ? 'failed'
+    : states.includes('stopping')
+      ? 'stopping'
+      : states.includes('starting')
+        ? 'starting'
+        : 'on';
+  return { status: overall, childrenStatus: children };
+}
+
+export function whoami(principal: Principal | null) {
+  if (!principal) return { credential: null, account: null, role: null, owner: false };
+  return {
+    credential: principal.credential.kind,
+    credential_id: principal.credential.id,
+    account: principal.account?.username ?? null,
+    role: principal.role,
+    owner: principal.owner,
+  };
+}
+
+export function stop(h: Hearth) {
+  h.options.requestStop();
+  return { shutdown: 'ok' as const };
+}

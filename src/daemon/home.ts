@@ -1,0 +1,96 @@
+/** The daemon's home: its directory, the global API token file and the pid file. */
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomToken } from '../auth/secrets.js';
+import { ConfigError } from '../config.js';
+
+export const AUTHTOKEN_FILE = 'authtoken';
+export const PID_FILE = 'hearthd.pid';
+export const LOG_FILE = 'hearthd.log';
+
+/** Creates the home (0700) if needed and proves it writable; a ConfigError says why not. */
+export function ensureHome(home: string): void {
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const probe = join(home, `.write-test-${process.pid}`);
+    closeSync(openSync(probe, 'w', 0o600));
+    rmSync(probe);
+  } catch (err) {
+    throw new ConfigError(`home ${home} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set HEARTH_HOME to one that is`);
+  }
+}
+
+/** Writes `data` to `path` with mode 0600 only if no file is there yet; false if one was. */
+function writeSecretOnce(path: string, data: string): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path); // atomic, and never replaces a token another process just wrote
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * The global API token (seed 000): 32 random bytes, created on first start in
+ * `$HEARTH_HOME/authtoken` (0600). An existing file that others can read is refused.
+ */
+export function ensureAuthToken(home: string): { path: string; token: string } {
+  const path = join(home, AUTHTOKEN_FILE);
+  let created = false;
+  try {
+    statSync(path);
+  } catch {
+    created = writeSecretOnce(path, `${randomToken(32)}\n`);
+  }
+  const mode = statSync(path).mode & 0o777;
+  if (!created && (mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or delete it to get a new token`,
+    );
+  }
+  const token = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(token)) {
+    throw new ConfigError(`${path} does not hold a valid token (64 hex characters); delete it to get a new one`);
+  }
+  return { path, token };
+}
+
+export function writePidFile(home: string): string {
+  const path = join(home, PID_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  writeSync(fd, `${process.pid}\n`);
+  closeSync(fd);
+  rmSync(path, { force: true });
+  linkSync(tmp, path);
+  rmSync(tmp, { force: true });
+  return path;
+}
+
+/** The pid in the pid file, if the file exists and that process is alive. */
+export function runningPid(home: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(home, PID_FILE), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}

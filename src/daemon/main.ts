@@ -1,0 +1,37 @@
+/** hearthd: the Hearth daemon's entry point. */
+import { ConfigError, loadConfig } from '../config.js';
+import { VERSION_CORE } from '../version.js';
+import { Daemon } from './daemon.js';
+
+const HELP = `hearthd ${VERSION_CORE} — the Hearth daemon
+
+Usage: hearthd [--help] [--version]
+
+Configuration comes from $HEARTH_HOME/hearth.toml (home: ${'$'}HEARTH_HOME, default ~/.config/hearth)
+and HEARTH_<SECTION>_<KEY> environment variables; the README lists every key.
+Stop it with SIGTERM, SIGINT or "hearth daemon stop".`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) return void console.log(HELP);
+  if (argv.includes('--version')) return void console.log(VERSION_CORE);
+  if (argv.length) {
+    console.error(`hearthd: unknown argument ${argv[0]} (see hearthd --help)`);
+    process.exit(2);
+  }
+  const daemon = new Daemon({ loaded: loadConfig(), onStopped: () => process.exit(0) });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void daemon.stop(signal).then(() => process.exit(0)));
+  }
+  try {
+    await daemon.start();
+  } catch (err) {
+    await daemon.stop('start-up failed').catch(() => {});
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // One clear line, naming the key or the cause; a stack only for the unexpected.
+  console.error(`hearthd: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

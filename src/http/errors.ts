@@ -1,0 +1,65 @@
+/** Turns anything thrown while answering a request into a HearthError from the one table. */
+import { ERROR_STATUS, HearthError, type ErrorCode } from '../errors.js';
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+interface FastifyishError extends Error {
+  code?: string;
+  statusCode?: number;
+  validation?: AjvError[];
+  validationContext?: string;
+}
+
+/** "params/name must be string" → a sentence naming the parameter a person must fix. */
+function describeValidation(errors: AjvError[], context: string | undefined): string {
+  const e = errors[0]!;
+  const where = context === 'body' ? 'params' : (context ?? 'request');
+  const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown parameter "${field ? field + '.' : ''}${String(e.params.additionalProperty)}"`;
+    case 'required':
+      return `missing parameter "${field ? field + '.' : ''}${String(e.params.missingProperty)}"`;
+    default:
+      return field ? `parameter "${field}" ${e.message}` : `${where} ${e.message}`;
+  }
+}
+
+const BY_STATUS: Partial<Record<number, ErrorCode>> = Object.fromEntries(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+// Several codes share 401; a bare 401 from elsewhere means no credential.
+BY_STATUS[401] = 'user:noAuth';
+
+export function toHearthError(err: unknown, bodyLimit: number): HearthError {
+  if (err instanceof HearthError) return err;
+  const e = err as FastifyishError;
+  if (e.validation) return new HearthError('badRequest', describeValidation(e.validation, e.validationContext));
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HearthError('payloadTooLarge', `the request body is larger than the ${bodyLimit}-byte limit`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HearthError('unsupportedMediaType', 'send the parameters as JSON (Content-Type: application/json)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HearthError('badRequest', 'the body is empty; send JSON parameters or no Content-Type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HearthError('badRequest', 'the Content-Length does not match the body');
+  }
+  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new HearthError('badRequest', `the body is not valid JSON: ${e.message}`);
+  }
+  const status = e.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new HearthError(BY_STATUS[status] ?? 'badRequest', e.message);
+  }
+  return new HearthError('internal', 'internal error; the server log has the details');
+}
+
+export function envelope(err: HearthError) {
+  return { result: null, error: { code: err.code, message: err.message } };
+}

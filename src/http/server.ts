@@ -1,0 +1,117 @@
+/**
+ * The HTTP server: one Fastify instance carrying every surface. This file holds the
+ * cross-cutting parts (route declarations, readiness gates, authentication, errors, request
+ * logs); each surface is a plugin of its own under ./surfaces.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { authorize } from '../auth/policy.js';
+import type { CredentialKind } from '../auth/principal.js';
+import { resolvePrincipal, type Resolver } from '../auth/resolvers.js';
+import type { Hearth } from '../core/hearth.js';
+import { HearthError } from '../errors.js';
+import { envelope, toHearthError } from './errors.js';
+import { SURFACE_CREDENTIALS, type HearthRouteConfig } from './route-config.js';
+import { healthSurface } from './surfaces/health.js';
+import { nativeSurface } from './surfaces/native.js';
+
+export interface ServerOptions {
+  hearth: Hearth;
+  logger: Logger;
+  resolvers: Map<CredentialKind, Resolver>;
+}
+
+/** Routes as registered, for the start-up check and the test that walks them. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  config: Partial<HearthRouteConfig>;
+}
+
+export async function buildServer({ hearth, logger, resolvers }: ServerOptions): Promise<FastifyInstance> {
+  const { config } = hearth;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request, written below, with no secrets in it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.body_limit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  const routes: RegisteredRoute[] = [];
+  app.decorate('hearthRoutes', routes);
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route: RouteOptions) => {
+    routes.push({
+      method: String(route.method),
+      url: route.url,
+      get config() {
+        return (route.config ?? {}) as Partial<HearthRouteConfig>;
+      },
+    });
+  });
+  app.addHook('onReady', async () => {
+    const undeclared = routes.filter((r) => !r.config.auth || !r.config.surface);
+    if (undeclared.length) {
+      throw new Error(`routes without an auth declaration: ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+    }
+  });
+
+  // Gates and authentication run before the body is read, so a caller without a credential
+  // never gets a large body parsed.
+  app.addHook('onRequest', async (req) => {
+    const route = req.routeOptions.config as Partial<HearthRouteConfig>;
+    if (!route.auth) return; // the not-found handler
+    for (const component of route.requires ?? []) {
+      if (!hearth.components.isOn(component)) {
+        throw new HearthError('notFound', `${req.url} is not available yet: ${component} is ${hearth.components.get(component)?.status ?? 'off'}`);
+      }
+    }
+    if ('public' in route.auth) return;
+    req.principal = await resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers);
+    authorize(req.principal, route.auth);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.config as Partial<HearthRouteConfig>;
+    const surface = route.surface ?? 'none';
+    hearth.requests.add(surface);
+    req.log.info(
+      {
+        surface,
+        method: req.method,
+        route: req.routeOptions.url ?? null,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        principal: req.principal?.credential.kind ?? 'none',
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toHearthError(err, config.server.body_limit);
+    if (e.code === 'internal') req.log.error({ err }, 'unexpected error');
+    return reply.status(e.status).send(envelope(e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const what = req.url.startsWith('/API/') ? `unknown command ${req.url.slice(5).split('?')[0]}` : `no route ${req.method} ${req.url.split('?')[0]}`;
+    return reply.status(404).send(envelope(new HearthError('notFound', what)));
+  });
+
+  if (config.services.docs) {
+    const { registerDocs } = await import('./surfaces/docs.js');
+    await registerDocs(app);
+  }
+  await app.register(healthSurface, { hearth });
+  await app.register(nativeSurface, { hearth });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hearthRoutes: RegisteredRoute[];
+  }
+}

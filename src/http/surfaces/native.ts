@@ -1,0 +1,61 @@
+/**
+ * The native command API (seed 000): `POST /API/<group>/<command>` with params as a JSON object
+ * or a positional array, answering `{"result": …, "error": null}`.
+ */
+import type { TObject } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import sjson from 'secure-json-parse';
+import { COMMANDS } from '../../api/commands.js';
+import type { Command } from '../../api/command.js';
+import type { Hearth } from '../../core/hearth.js';
+import { badRequest } from '../../errors.js';
+
+/** `["a", 1]` → `{first: "a", second: 1}` by the order the command declares its params. */
+export function positionalToObject(cmd: Command, args: unknown[]): Record<string, unknown> {
+  const names = Object.keys((cmd.params as TObject).properties);
+  if (args.length > names.length) {
+    throw badRequest(
+      names.length === 0
+        ? `${cmd.path} takes no parameters`
+        : `${cmd.path} takes at most ${names.length} positional parameters (${names.join(', ')}), got ${args.length}`,
+    );
+  }
+  return Object.fromEntries(args.map((v, i) => [names[i]!, v]));
+}
+
+function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {
+  if (body.trim() === '') return done(null, undefined);
+  try {
+    done(null, sjson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
+  } catch (err) {
+    done(badRequest(`the body is not valid JSON: ${(err as Error).message}`));
+  }
+}
+
+export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: Hearth }) {
+  // Params are JSON whatever the Content-Type says, so `curl -d '["x"]'` works as in seed 000.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, parseJson);
+
+  for (const cmd of COMMANDS) {
+    const params = cmd.params as TObject;
+    app.post(
+      `/API/${cmd.path}`,
+      {
+        config: { auth: cmd.auth, surface: 'native', requires: cmd.requires },
+        schema: {
+          summary: cmd.summary,
+          tags: [cmd.path.split('/')[0]!],
+          // Positional arrays are turned into this object before validation.
+          body: params,
+        },
+        preValidation: async (req) => {
+          if (req.body === undefined || req.body === null) req.body = {};
+          else if (Array.isArray(req.body)) req.body = positionalToObject(cmd, req.body);
+          else if (typeof req.body !== 'object') throw badRequest('params must be a JSON object or a positional JSON array');
+        },
+      },
+      async (req) => ({ result: await cmd.run({ hearth, principal: req.principal }, req.body as never), error: null }),
+    );
+  }
+}

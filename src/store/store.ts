@@ -1,0 +1,137 @@
+/**
+ * The store: one schema over the embedded SQLite file (default) or PostgreSQL, through Kysely.
+ * Drivers are loaded only for the kind in use, so the SQLite default never loads `pg`.
+ */
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { ConfigError, inHome } from '../config.js';
+import type { Clock } from '../clock.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  kind: StoreKind;
+  /** Where it lives, safe to show (no password). */
+  location: string;
+  db: Kysely<Database>;
+  /** SQLite: how long a write waits for another process's lock (no-op on PostgreSQL). */
+  setBusyTimeout(ms: number): void;
+  close(): Promise<void>;
+}
+
+export interface StoreTarget {
+  kind: StoreKind;
+  /** File path for SQLite, connection string for PostgreSQL. */
+  target: string;
+}
+
+/** Reads `[store] url`: empty → `hearth.db` in the home. Throws a ConfigError for other schemes. */
+export function storeTarget(url: string, home: string): StoreTarget {
+  if (url === '') return { kind: 'sqlite', target: inHome(home, 'hearth.db') };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('[store] url: sqlite: needs a file path, e.g. sqlite:/var/lib/hearth/hearth.db');
+    return { kind: 'sqlite', target: inHome(home, path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', target: url };
+  throw new ConfigError(`[store] url: expected empty, sqlite:PATH or postgres://…, got ${JSON.stringify(url.split(':')[0] + ':…')}`);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}
+
+export interface OpenOptions {
+  /** SQLite busy timeout in ms; migrations use 0 so a locked file is retried without blocking. */
+  busyTimeoutMs?: number;
+}
+
+export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise<Store> {
+  if (t.kind === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
+    const file = new SQLite(t.target, { timeout: opts.busyTimeoutMs ?? 1000 });
+    try {
+      file.pragma('journal_mode = WAL');
+      file.pragma('synchronous = NORMAL');
+      file.pragma('foreign_keys = ON');
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    return {
+      kind: 'sqlite',
+      location: t.target,
+      db,
+      setBusyTimeout: (ms: number) => file.pragma(`busy_timeout = ${Math.floor(ms)}`),
+      close: () => db.destroy(),
+    };
+  }
+  const pg = (await import('pg')).default;
+  pg.types.setTypeParser(20, (v: string) => Number(v)); // bigint columns hold ms timestamps
+  const pool = new pg.Pool({ connectionString: t.target, max: 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {}); // an idle client's broken connection is replaced on next use
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Fail now, not on the first request, when the server does not answer.
+  await sql`select 1`.execute(db).catch(async (err) => {
+    await db.destroy();
+    throw err;
+  });
+  return { kind: 'postgres', location: redactUrl(t.target), db, setBusyTimeout: () => {}, close: () => db.destroy() };
+}
+
+export const DISABLE_ALL = 'DISABLE_ALL';
+
+export interface MigrationReport {
+  applied: string[];
+  skipped: string[];
+  disabled: boolean;
+}
+
+/**
+ * Runs the migrations not yet applied, each in its own transaction, in order. On PostgreSQL an
+ * advisory lock makes replicas that start together take turns.
+ */
+export async function migrate(
+  store: Store,
+  clock: Clock,
+  skipped: readonly string[] = [],
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  if (skipped.includes(DISABLE_ALL)) return { applied: [], skipped: [], disabled: true };
+  const report: MigrationReport = { applied: [], skipped: [], disabled: false };
+  await store.db.connection().execute(async (conn) => {
+    if (store.kind === 'postgres') await sql`select pg_advisory_lock(7070)`.execute(conn);
+    try {
+      await conn.schema
+        .createTable('hearth_migrations')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('applied_at', 'bigint', (c) => c.notNull())
+        .execute();
+      const done = new Set((await conn.selectFrom('hearth_migrations').select('id').execute()).map((r) => r.id));
+      for (const m of migrations) {
+        if (done.has(m.id)) continue;
+        if (skipped.includes(m.id)) {
+          report.skipped.push(m.id);
+          continue;
+        }
+        await conn.transaction().execute(async (tx) => {
+          await m.up(tx);
+          await tx.insertInto('hearth_migrations').values({ id: m.id, applied_at: clock.now() }).execute();
+        });
+        report.applied.push(m.id);
+      }
+    } finally {
+      if (store.kind === 'postgres') await sql`select pg_advisory_unlock(7070)`.execute(conn);
+    }
+  });
+  return report;
+}
