@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/src/daemon/main.js';
+import '../dist/hearthd.mjs';

@@ -1,0 +1,179 @@
+/**
+ * hearth: the command-line client (seed 000's bitmaskctl). Every native command is
+ * `hearth <group> <command> [positional params…] [--param value…]`; if no daemon answers, it is
+ * started in the background first.
+ */
+import { Command as Program, Option } from 'commander';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { COMMANDS } from '../api/commands.js';
+import type { Command } from '../api/command.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
+import { runningPid } from '../daemon/home.js';
+import { VERSION_CORE } from '../version.js';
+import { callCommand, CliError, endpointFor, isReady, readToken, startDaemon } from './client.js';
+import { render, RENDERERS } from './render.js';
+
+interface GlobalOptions {
+  json?: boolean;
+  home?: string;
+  start?: boolean; // --no-start
+}
+
+const program = new Program('hearth')
+  .description('Command-line client of hearthd, the Hearth daemon')
+  .version(VERSION_CORE, '-V, --version')
+  .option('--json', 'print results as JSON (errors too, on stderr)')
+  .option('--home <dir>', 'the daemon home (default $HEARTH_HOME or ~/.config/hearth)')
+  .option('--no-start', 'fail instead of starting the daemon when none answers')
+  .showHelpAfterError('(run with --help for usage)');
+
+const globals = () => program.opts<GlobalOptions>();
+
+function config(): LoadedConfig {
+  if (globals().home) process.env.HEARTH_HOME = globals().home;
+  return loadConfig();
+}
+
+function say(line: string): void {
+  if (!globals().json) process.stderr.write(`${line}\n`);
+}
+
+/** Reaches the daemon, starting it when none answers (unless --no-start). */
+async function ensureDaemon(loaded: LoadedConfig): Promise<void> {
+  if (await isReady(endpointFor(loaded))) return;
+  if (runningPid(loaded.home) !== null) {
+    // Running but not ready yet (e.g. the store is starting): wait for it like a fresh start.
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (await isReady(endpointFor(loaded))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new CliError('daemon:notReady', 'hearthd is running but not ready; see "hearth daemon status"');
+  }
+  if (globals().start === false) throw new CliError('daemon:unreachable', `no hearthd answers on ${endpointFor(loaded).describe}`);
+  say('hearthd is not running; starting it…');
+  const { pid, log } = await startDaemon(loaded);
+  say(`hearthd started (pid ${pid}, log ${log})`);
+}
+
+function output(path: string, result: unknown): void {
+  if (globals().json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${(RENDERERS[path] ?? render)(result)}\n`);
+}
+
+/** A CLI string → the param's JSON type. */
+function typed(name: string, raw: string, schema: TSchema | undefined): unknown {
+  const type = schema?.type;
+  if (type === 'integer' || type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new CliError('badRequest', `${name} must be a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (type === 'boolean') {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new CliError('badRequest', `${name} must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  if (type === 'array' || type === 'object') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new CliError('badRequest', `${name} must be JSON, got ${JSON.stringify(raw)}`);
+    }
+  }
+  return raw;
+}
+
+const flagOf = (param: string) => `--${param.replace(/_/g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function addCommand(cmd: Command): void {
+  const words = cmd.path.split('/');
+  let parent = program;
+  for (const word of words.slice(0, -1)) {
+    parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`${word} commands`);
+  }
+  const props = (cmd.params as TObject).properties as Record<string, TSchema>;
+  const names = Object.keys(props);
+  const leaf = parent.command(words.at(-1)!).description(`${cmd.summary}  [POST /API/${cmd.path}]`);
+  if (names.length) leaf.argument('[params...]', `positional params, in order: ${names.join(' ')}`);
+  const options = names.map((name) => {
+    const opt = new Option(`${flagOf(name)} <value>`, props[name]!.description ?? name);
+    leaf.addOption(opt);
+    return { name, attr: opt.attributeName() };
+  });
+  leaf.action(async (...args: unknown[]) => {
+    const positional = (names.length ? args[0] : []) as string[];
+    const opts = (names.length ? args[1] : args[0]) as Record<string, string | undefined>;
+    if (positional.length > names.length) throw new CliError('badRequest', `${cmd.path} takes at most ${names.length} params`);
+    const params: Record<string, unknown> = {};
+    positional.forEach((raw, i) => (params[names[i]!] = typed(names[i]!, raw, props[names[i]!])));
+    for (const { name, attr } of options) {
+      if (opts[attr] !== undefined) params[name] = typed(name, opts[attr]!, props[name]);
+    }
+    const loaded = config();
+    await ensureDaemon(loaded);
+    output(cmd.path, await callCommand(endpointFor(loaded), readToken(loaded.home), cmd.path, params));
+  });
+}
+
+for (const cmd of COMMANDS) addCommand(cmd);
+
+const daemon = program.command('daemon').description('start, stop or inspect hearthd');
+daemon
+  .command('start')
+  .description('start hearthd in the background (if it is not running) and wait until it is ready')
+  .action(async () => {
+    const loaded = config();
+    if (await isReady(endpointFor(loaded))) {
+      say(`hearthd is already running (pid ${runningPid(loaded.home) ?? '?'})`);
+    } else {
+      const { pid, log } = await startDaemon(loaded);
+      say(`hearthd started (pid ${pid}, log ${log})`);
+    }
+    if (globals().json) output('', { running: true, pid: runningPid(loaded.home) });
+  });
+daemon
+  .command('stop')
+  .description('stop hearthd gracefully and wait until it has exited')
+  .action(async () => {
+    const loaded = config();
+    const pid = runningPid(loaded.home);
+    if (pid === null) {
+      say('hearthd is not running');
+    } else {
+      await callCommand(endpointFor(loaded), readToken(loaded.home), 'core/stop', {});
+      const deadline = Date.now() + (loaded.config.server.shutdown_timeout + 5) * 1000;
+      while (runningPid(loaded.home) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (runningPid(loaded.home) !== null) throw new CliError('daemon:stopTimeout', `hearthd (pid ${pid}) has not exited yet`);
+      say(`hearthd stopped (pid ${pid})`);
+    }
+    if (globals().json) output('', { running: false });
+  });
+daemon
+  .command('status')
+  .description('whether hearthd runs, and the state of its components (exit 3 when it does not run)')
+  .action(async () => {
+    const loaded = config();
+    const pid = runningPid(loaded.home);
+    if (pid === null) {
+      if (globals().json) output('', { running: false });
+      else process.stdout.write('hearthd is not running\n');
+      process.exitCode = 3;
+      return;
+    }
+    const status = await callCommand(endpointFor(loaded), readToken(loaded.home), 'core/status', {});
+    if (globals().json) return output('', { running: true, pid, ...(status as object) });
+    process.stdout.write(`pid      ${pid}\n`);
+    output('core/status', status);
+  });
+
+function fail(code: string, message: string): never {
+  if (globals().json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else process.stderr.write(`hearth: ${code}: ${message}\n`);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError) fail(err.code, err.message);
+  if (err instanceof ConfigError) fail('config', err.message);
+  fail('cli:error', err instanceof Error ? err.message : String(err));
+});

@@ -1,0 +1,18 @@
+/** Where the installed package lives, found from this file whether it runs from dist/ or a bundle. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('hearth: cannot find its package.json');
+    dir = up;
+  }
+  return dir;
+}
+
+export const PACKAGE_ROOT = findRoot();
+/** The daemon's entry point, which the CLI starts when no daemon answers. */
+export const DAEMON_MAIN = join(PACKAGE_ROOT, 'dist', 'hearthd.mjs');
