@@ -32,6 +32,8 @@ export class Hearth {
   readonly components = new Components();
   readonly requests = new RequestCounters();
   readonly startedAt: number;
+  /** Set when a graceful stop begins: answers then close their connections. */
+  stopping = false;
   private storeRef: Store | null = null;
 
   constructor(readonly options: HearthOptions) {

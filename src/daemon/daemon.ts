@@ -163,6 +163,7 @@ export class Daemon {
   private async doStop(reason: string): Promise<void> {
     const { components, config } = this.hearth;
     this.log.info({ reason }, 'stopping');
+    this.hearth.stopping = true;
     if (this.storeRetry) clearTimeout(this.storeRetry);
     for (const name of ['web', 'socket'] as const) {
       if (components.get(name)?.status === 'on') components.set(name, 'stopping');

@@ -74,6 +74,12 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     authorize(req.principal, route.auth);
   });
 
+  // While stopping, each answer closes its connection, so a keep-alive client does not hold
+  // the stop open until its idle timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (hearth.stopping) reply.header('connection', 'close');
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     const surface = route.surface ?? 'none';

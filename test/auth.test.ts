@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { authorize, mayActOn, need, PUBLIC } from '../src/auth/policy.js';
+import type { Principal } from '../src/auth/principal.js';
+import { globalTokenResolver, resolvePrincipal } from '../src/auth/resolvers.js';
+import { ROLES, roleCovers, type Role } from '../src/auth/roles.js';
+import { hashToken, randomToken } from '../src/auth/secrets.js';
+import { HearthError } from '../src/errors.js';
+
+const principal = (role: Role, accountId = 'a1'): Principal => ({
+  credential: { kind: 'global', id: 'x' },
+  account: { id: accountId, username: 'alice' },
+  role,
+  owner: false,
+});
+
+describe('roles and policy', () => {
+  it('roles nest: consumer ⊆ creator ⊆ auditor ⊆ maintainer', () => {
+    for (const [i, held] of ROLES.entries()) {
+      for (const [j, needed] of ROLES.entries()) assert.equal(roleCovers(held, needed), i >= j, `${held} covers ${needed}`);
+    }
+  });
+
+  it('no principal → user:noAuth (401); too little role → forbidden (403); enough → allowed', () => {
+    assert.throws(() => authorize(null, need('consumer')), (e: HearthError) => e.code === 'user:noAuth' && e.status === 401);
+    assert.throws(() => authorize(principal('creator'), need('auditor')), (e: HearthError) => e.code === 'forbidden' && e.status === 403);
+    assert.doesNotThrow(() => authorize(principal('auditor'), need('auditor')));
+    assert.doesNotThrow(() => authorize(null, PUBLIC));
+  });
+
+  it('own-scope resources: the owner account or a maintainer', () => {
+    assert.equal(mayActOn(principal('creator', 'a1'), 'a1'), true);
+    assert.equal(mayActOn(principal('creator', 'a1'), 'a2'), false);
+    assert.equal(mayActOn(principal('maintainer', 'a1'), 'a2'), true);
+  });
+});
+
+describe('global token resolver', () => {
+  const token = randomToken();
+  const resolvers = new Map([['global' as const, globalTokenResolver(hashToken(token))]]);
+
+  it('the right token is the owner, a maintainer', async () => {
+    const p = await resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': token });
+    assert.equal(p?.owner, true);
+    assert.equal(p?.role, 'maintainer');
+  });
+
+  it('no header → nobody; a wrong one → user:badAuth, even one differing in the last character', async () => {
+    assert.equal(await resolvePrincipal(resolvers, ['global'], {}), null);
+    const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
+    await assert.rejects(resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': wrong }), (e: HearthError) => e.code === 'user:badAuth');
+    await assert.rejects(resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': '' }), (e: HearthError) => e.code === 'user:badAuth');
+  });
+
+  it('a surface that does not accept the global token ignores it', async () => {
+    assert.equal(await resolvePrincipal(resolvers, [], { 'x-hearth-auth': token }), null);
+  });
+});

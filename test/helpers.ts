@@ -1,0 +1,161 @@
+/** Test helpers: temporary homes, real hearthd processes on loopback, and HTTP calls to them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/paths.js';
+
+export const CLI_MAIN = join(PACKAGE_ROOT, 'bin', 'hearth.js');
+
+const homes: string[] = [];
+export function tempHome(toml?: string): string {
+  const home = mkdtempSync(join(tmpdir(), 'hearth-test-'));
+  homes.push(home);
+  if (toml !== undefined) writeFileSync(join(home, 'hearth.toml'), toml);
+  return home;
+}
+process.on('exit', () => {
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+});
+
+export interface RunningDaemon {
+  home: string;
+  url: string;
+  token: string;
+  proc: ChildProcess;
+  /** Everything the daemon wrote to stdout and stderr so far. */
+  output(): string;
+  /** Log lines (JSON) written so far. */
+  logs(): Record<string, any>[];
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+/** Starts a real hearthd on a free loopback port; resolves once it listens. */
+export async function startDaemon(opts: { home?: string; env?: Record<string, string>; toml?: string } = {}): Promise<RunningDaemon> {
+  const home = opts.home ?? tempHome(opts.toml);
+  const proc = spawn(process.execPath, [DAEMON_MAIN], {
+    env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(proc);
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
+  const logs = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, any>);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hearthd did not start:\n${out}`)), 15000);
+    const check = () => {
+      const line = logs().find((l) => Array.isArray(l.urls));
+      if (line) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', check);
+        resolve(line.urls[0] ?? '');
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`hearthd exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    home,
+    url,
+    token: readFileSync(join(home, 'authtoken'), 'utf8').trim(),
+    proc,
+    output: () => out,
+    logs,
+    exited,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs hearthd expecting it to fail at start-up; answers its exit code and output. */
+export function runDaemonExpectingFailure(home: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [DAEMON_MAIN], {
+      env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+export interface CallResult {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** POST /API/<path> (or any method/path with `raw`), JSON in and out. */
+export async function call(
+  d: { url: string; token?: string },
+  path: string,
+  body?: unknown,
+  init: { headers?: Record<string, string>; raw?: string; method?: string; noToken?: boolean } = {},
+): Promise<CallResult> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (d.token && !init.noToken) headers['x-hearth-auth'] ??= d.token;
+  let payload: string | undefined = init.raw;
+  if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const url = path.startsWith('/') ? `${d.url}${path}` : `${d.url}/API/${path}`;
+  const res = await fetch(url, { method: init.method ?? 'POST', headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Runs the hearth CLI; answers exit code, stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
