@@ -61,6 +61,7 @@ describe('hearthd start-up', () => {
     try {
       const { code, output } = await runDaemonExpectingFailure(tempHome(), { HEARTH_SERVER_LISTEN: `127.0.0.1:${port}` });
       assert.notEqual(code, 0);
+      assert.equal(output.trim().split('\n').length, 1, output);
       assert.match(output, new RegExp(`hearthd: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(set \\[server\\] listen or HEARTH_SERVER_LISTEN\\)`));
     } finally {
       blocker.close();

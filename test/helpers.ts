@@ -37,7 +37,9 @@ process.on('exit', () => {
 });
 
 /** Starts a real hearthd on a free loopback port; resolves once it listens. */
-export async function startDaemon(opts: { home?: string; env?: Record<string, string>; toml?: string } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  opts: { home?: string; env?: Record<string, string>; toml?: string; /** stop keeping output once started (benchmarks) */ discardOutput?: boolean } = {},
+): Promise<RunningDaemon> {
   const home = opts.home ?? tempHome(opts.toml);
   const proc = spawn(process.execPath, [DAEMON_MAIN], {
     env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', ...opts.env },
@@ -65,6 +67,10 @@ export async function startDaemon(opts: { home?: string; env?: Record<string, st
       if (line) {
         clearTimeout(timer);
         proc.stdout!.off('data', check);
+        if (opts.discardOutput) {
+          proc.stdout!.removeAllListeners('data').resume();
+          proc.stderr!.removeAllListeners('data').resume();
+        }
         resolve(line.urls[0] ?? '');
       }
     };

@@ -2,7 +2,7 @@
  * A native command (seed 000): `POST /API/<path>` with JSON params, also `hearth <path words>`
  * in the CLI. One definition serves the HTTP surface, the OpenAPI document and the CLI.
  */
-import type { Static, TObject } from '@sinclair/typebox';
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { AuthRequirement } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { Hearth } from '../core/hearth.js';
@@ -18,6 +18,8 @@ export interface Command<P extends TObject = TObject> {
   summary: string;
   /** Parameters, in positional order. */
   params: P;
+  /** Shape of the result: documents it, and serializes it fast. */
+  result?: TSchema;
   auth: AuthRequirement;
   /** Components that must be on before this command is offered (404 until then). */
   requires?: readonly string[];

@@ -4,7 +4,7 @@
  */
 import { HearthError } from '../errors.js';
 import type { CredentialKind, Principal } from './principal.js';
-import { digestsEqual, hashToken } from './secrets.js';
+import { digestsEqual } from './secrets.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
 export type Resolver = (headers: Headers) => Principal | null | Promise<Principal | null>;
@@ -16,28 +16,41 @@ const OWNER_PRINCIPAL: Principal = Object.freeze({
   owner: true,
 });
 
-/** The global API token (seed 000), sent as `X-Hearth-Auth`: the owner's credential. */
-export function globalTokenResolver(tokenDigest: Buffer): Resolver {
+/**
+ * The global API token (seed 000), sent as `X-Hearth-Auth`: the owner's credential. It lives in
+ * a 0600 file that the CLI reads, so the daemon holds it as is and compares in constant time
+ * (every request pays for this check; a hash per request would buy nothing here).
+ */
+export function globalTokenResolver(token: string): Resolver {
+  const expected = Buffer.from(token, 'utf8');
   return (headers) => {
     const value = headers['x-hearth-auth'];
     if (value === undefined) return null;
-    if (typeof value !== 'string' || !digestsEqual(hashToken(value.trim()), tokenDigest)) {
+    const presented = typeof value === 'string' ? Buffer.from(value.trim(), 'utf8') : null;
+    if (!presented || !digestsEqual(presented, expected)) {
       throw new HearthError('user:badAuth', 'the X-Hearth-Auth token is not this server\'s API token');
     }
     return OWNER_PRINCIPAL;
   };
 }
 
-/** Tries each resolver the surface accepts, in order; the first that recognises its header wins. */
-export async function resolvePrincipal(
+/**
+ * Tries each resolver the surface accepts, in order; the first that recognises its header wins.
+ * Answers synchronously while the resolvers do (the global token), so the hot path has no promise.
+ */
+export function resolvePrincipal(
   resolvers: Map<CredentialKind, Resolver>,
   accepted: readonly CredentialKind[],
   headers: Headers,
-): Promise<Principal | null> {
-  for (const kind of accepted) {
-    const resolver = resolvers.get(kind);
+  from = 0,
+): Principal | null | Promise<Principal | null> {
+  for (let i = from; i < accepted.length; i++) {
+    const resolver = resolvers.get(accepted[i]!);
     if (!resolver) continue;
-    const principal = await resolver(headers);
+    const principal = resolver(headers);
+    if (principal instanceof Promise) {
+      return principal.then((p) => p ?? resolvePrincipal(resolvers, accepted, headers, i + 1));
+    }
     if (principal) return principal;
   }
   return null;

@@ -127,7 +127,9 @@ export async function startDaemon(loaded: LoadedConfig, timeoutMs = 20000): Prom
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited !== null) {
-      const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-3).join('\n');
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      // The daemon's own one-line reason if it gave one, else the end of its log.
+      const tail = lines.filter((l) => l.startsWith('hearthd: ')).at(-1) ?? lines.slice(-3).join('\n');
       throw new CliError('daemon:startFailed', `hearthd exited with code ${exited} (log: ${log})\n${tail}`);
     }
     if (await isReady(ep)) return { pid: child.pid!, log };

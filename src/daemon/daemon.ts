@@ -9,7 +9,6 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { globalTokenResolver, type Resolver } from '../auth/resolvers.js';
-import { hashToken } from '../auth/secrets.js';
 import type { CredentialKind } from '../auth/principal.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, inHome, parseListen, type LoadedConfig } from '../config.js';
@@ -75,7 +74,7 @@ export class Daemon {
     }
     ensureHome(home);
     const token = ensureAuthToken(home);
-    const resolvers = new Map<CredentialKind, Resolver>([['global', globalTokenResolver(hashToken(token.token))]]);
+    const resolvers = new Map<CredentialKind, Resolver>([['global', globalTokenResolver(token.token)]]);
 
     components.set('store', 'starting');
     components.set('web', config.services.web ? 'starting' : 'off');
@@ -156,13 +155,19 @@ export class Daemon {
 
   /** Stops accepting, lets requests in flight finish (bounded), closes the store, removes the pid file. */
   stop(reason: string): Promise<void> {
-    this.stopping ??= this.doStop(reason);
+    this.stopping ??= this.doStop(reason, false);
     return this.stopping;
   }
 
-  private async doStop(reason: string): Promise<void> {
+  /** Undoes a start that failed, quietly: the caller prints the one line that says why. */
+  abort(): Promise<void> {
+    this.stopping ??= this.doStop('start-up failed', true);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string, quiet: boolean): Promise<void> {
     const { components, config } = this.hearth;
-    this.log.info({ reason }, 'stopping');
+    if (!quiet) this.log.info({ reason }, 'stopping');
     this.hearth.stopping = true;
     if (this.storeRetry) clearTimeout(this.storeRetry);
     for (const name of ['web', 'socket'] as const) {
@@ -188,6 +193,6 @@ export class Daemon {
     for (const name of ['web', 'socket', 'store'] as const) components.set(name, 'off');
     if (this.socketPath) rmSync(this.socketPath, { force: true });
     rmSync(join(this.opts.loaded.home, PID_FILE), { force: true });
-    this.log.info('stopped');
+    if (!quiet) this.log.info('stopped');
   }
 }

@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await daemon.start();
   } catch (err) {
-    await daemon.stop('start-up failed').catch(() => {});
+    await daemon.abort().catch(() => {});
     throw err;
   }
 }

@@ -6,7 +6,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authorize } from '../auth/policy.js';
-import type { CredentialKind } from '../auth/principal.js';
+import type { CredentialKind, Principal } from '../auth/principal.js';
 import { resolvePrincipal, type Resolver } from '../auth/resolvers.js';
 import type { Hearth } from '../core/hearth.js';
 import { HearthError } from '../errors.js';
@@ -60,27 +60,43 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   });
 
   // Gates and authentication run before the body is read, so a caller without a credential
-  // never gets a large body parsed.
-  app.addHook('onRequest', async (req) => {
+  // never gets a large body parsed. Callback-style hooks: every request pays for these.
+  app.addHook('onRequest', (req, _reply, done) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
-    if (!route.auth) return; // the not-found handler
+    if (!route.auth) return done(); // the not-found handler
     for (const component of route.requires ?? []) {
       if (!hearth.components.isOn(component)) {
-        throw new HearthError('notFound', `${req.url} is not available yet: ${component} is ${hearth.components.get(component)?.status ?? 'off'}`);
+        const status = hearth.components.get(component)?.status ?? 'off';
+        return done(new HearthError('notFound', `${req.url} is not available yet: ${component} is ${status}`));
       }
     }
-    if ('public' in route.auth) return;
-    req.principal = await resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers);
-    authorize(req.principal, route.auth);
+    if ('public' in route.auth) return done();
+    const requirement = route.auth;
+    const decide = (principal: Principal | null) => {
+      req.principal = principal;
+      authorize(principal, requirement);
+    };
+    try {
+      const resolved = resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers);
+      if (resolved instanceof Promise) {
+        resolved.then(decide).then(() => done(), done);
+        return;
+      }
+      decide(resolved);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
 
   // While stopping, each answer closes its connection, so a keep-alive client does not hold
   // the stop open until its idle timeout.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (hearth.stopping) reply.header('connection', 'close');
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     const surface = route.surface ?? 'none';
     hearth.requests.add(surface);
@@ -95,6 +111,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
       },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {

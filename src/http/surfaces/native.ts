@@ -2,7 +2,7 @@
  * The native command API (seed 000): `POST /API/<group>/<command>` with params as a JSON object
  * or a positional array, answering `{"result": …, "error": null}`.
  */
-import type { TObject } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { COMMANDS } from '../../api/commands.js';
@@ -48,6 +48,7 @@ export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: 
           tags: [cmd.path.split('/')[0]!],
           // Positional arrays are turned into this object before validation.
           body: params,
+          ...(cmd.result ? { response: { 200: Type.Object({ result: cmd.result, error: Type.Null() }) } } : {}),
         },
         preValidation: async (req) => {
           if (req.body === undefined || req.body === null) req.body = {};
