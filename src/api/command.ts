@@ -1,5 +1,5 @@
 /**
- * A native command (seed 000): `POST /API/<path>` with JSON params, also `hearth <path words>`
+ * A native command (as in Bitmask): `POST /API/<path>` with JSON params, also `hearth <path words>`
  * in the CLI. One definition serves the HTTP surface, the OpenAPI document and the CLI.
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox';

@@ -17,7 +17,7 @@ const OWNER_PRINCIPAL: Principal = Object.freeze({
 });
 
 /**
- * The global API token (seed 000), sent as `X-Hearth-Auth`: the owner's credential. It lives in
+ * The global API token (as in Bitmask), sent as `X-Hearth-Auth`: the owner's credential. It lives in
  * a 0600 file that the CLI reads, so the daemon holds it as is and compares in constant time
  * (every request pays for this check; a hash per request would buy nothing here).
  */

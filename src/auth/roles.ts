@@ -1,4 +1,4 @@
-/** Roles nest (seed 003): consumer ⊆ creator ⊆ auditor ⊆ maintainer. */
+/** Roles nest (as in Swarm Bee): consumer ⊆ creator ⊆ auditor ⊆ maintainer. */
 export const ROLES = ['consumer', 'creator', 'auditor', 'maintainer'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * hearth: the command-line client (seed 000's bitmaskctl). Every native command is
+ * hearth: the command-line client (Bitmask's bitmaskctl). Every native command is
  * `hearth <group> <command> [positional params…] [--param value…]`; if no daemon answers, it is
  * started in the background first.
  */

@@ -1,5 +1,5 @@
 /**
- * The state of each part of the daemon (seed 000's `childrenStatus`), which `/readiness` and the
+ * The state of each part of the daemon (Bitmask's `childrenStatus`), which `/readiness` and the
  * route gates read: a group of routes that needs a component answers 404 until it is on.
  */
 export type ComponentStatus = 'on' | 'off' | 'starting' | 'stopping' | 'failed';

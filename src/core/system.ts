@@ -1,4 +1,4 @@
-/** The `core` command group: version, stats, status, whoami, stop (seed 000). */
+/** The `core` command group: version, stats, status, whoami, stop (as in Bitmask). */
 import type { Principal } from '../auth/principal.js';
 import { API_VERSION, VERSION_CORE } from '../version.js';
 import type { ComponentState, ComponentStatus } from './components.js';

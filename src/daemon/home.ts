@@ -42,7 +42,7 @@ function writeSecretOnce(path: string, data: string): boolean {
 }
 
 /**
- * The global API token (seed 000): 32 random bytes, created on first start in
+ * The global API token (as in Bitmask): 32 random bytes, created on first start in
  * `$HEARTH_HOME/authtoken` (0600). An existing file that others can read is refused.
  */
 export function ensureAuthToken(home: string): { path: string; token: string } {

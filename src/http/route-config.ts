@@ -11,7 +11,7 @@ export type Surface = 'native' | 'health' | 'docs';
 export interface HearthRouteConfig {
   auth: AuthRequirement;
   surface: Surface;
-  /** Components that must be on; until then the route answers 404 (seed 003). */
+  /** Components that must be on; until then the route answers 404 (as in Swarm Bee). */
   requires?: readonly string[];
   /** Credential kinds this route accepts; defaults to its surface's. */
   accepts?: readonly CredentialKind[];

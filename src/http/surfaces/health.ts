@@ -1,4 +1,4 @@
-/** `/health` answers once the process listens; `/readiness` only when every component is up (seed 003). */
+/** `/health` answers once the process listens; `/readiness` only when every component is up (as in Swarm Bee). */
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC } from '../../auth/policy.js';
 import type { Hearth } from '../../core/hearth.js';

@@ -1,5 +1,5 @@
 /**
- * The native command API (seed 000): `POST /API/<group>/<command>` with params as a JSON object
+ * The native command API (as in Bitmask): `POST /API/<group>/<command>` with params as a JSON object
  * or a positional array, answering `{"result": …, "error": null}`.
  */
 import { Type, type TObject } from '@sinclair/typebox';
@@ -33,7 +33,7 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
 }
 
 export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: Hearth }) {
-  // Params are JSON whatever the Content-Type says, so `curl -d '["x"]'` works as in seed 000.
+  // Params are JSON whatever the Content-Type says, so `curl -d '["x"]'` works as in Bitmask.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, parseJson);
 
