@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { call, runCli, startDaemon, tempHome, waitFor } from '../test/helpers.js';
-import { DAEMON_MAIN } from '../src/paths.js';
+import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/paths.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
@@ -51,8 +51,15 @@ const s = http.createServer((req, res) => {
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));
 `;
 
-async function startFloor(): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['-e', FLOOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A second floor for memory only: Fastify's hello world, the framework hearthd is built on. */
+const FASTIFY_SERVER = `
+const app = require('fastify')();
+app.post('/', async () => ({ result: { version_core: '0.0.0' }, error: null }));
+app.listen({ port: 0, host: '127.0.0.1' }).then(() => console.log(app.server.address().port));
+`;
+
+async function startFloor(code = FLOOR_SERVER): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: PACKAGE_ROOT });
   const port = await new Promise<string>((resolve) => proc.stdout!.once('data', (c: Buffer) => resolve(c.toString().trim())));
   return { url: `http://127.0.0.1:${port}`, proc };
 }
@@ -90,6 +97,11 @@ async function main() {
   const floor = await startFloor();
   await sleep(300);
   const floorIdleRss = rssMb(floor.proc.pid!);
+  const fastify = await startFloor(FASTIFY_SERVER);
+  await fetch(fastify.url, { method: 'POST' });
+  await sleep(1000);
+  const fastifyIdleRss = rssMb(fastify.proc.pid!);
+  fastify.proc.kill();
   const d = await startDaemon({ discardOutput: true });
   await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
   await call(d, 'core/version');
@@ -150,6 +162,7 @@ async function main() {
     '  floor: `node -e 0` (median of 7)': { value: `${median(nodeTimes).toFixed(0)} ms`, goal: '' },
     'hearthd idle RSS': { value: `${idleRss.toFixed(1)} MB`, goal: '≤ 64 MB' },
     '  floor: bare node:http idle RSS': { value: `${floorIdleRss.toFixed(1)} MB`, goal: '' },
+    '  floor: Fastify hello-world idle RSS': { value: `${fastifyIdleRss.toFixed(1)} MB`, goal: '' },
     'hearthd RSS after the loads': { value: `${peakRss.toFixed(1)} MB`, goal: '' },
   };
   console.log('');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from './helpers.js';
+import { pgSchema, pgSkip } from './pg.js';
 
 describe('hearthd start-up', () => {
   it('creates the home, a 0600 token of 32 random bytes, a pid file, and says where it listens', async () => {
@@ -170,6 +171,9 @@ describe('native command API and the global token', () => {
     assert.equal(r.status, 404);
     assert.deepEqual(r.body, { result: null, error: { code: 'notFound', message: 'unknown command core/nope' } });
     assert.equal((await call(d, '/nowhere', undefined, { method: 'GET' })).status, 404);
+    const get = await call(d, 'core/version', undefined, { method: 'GET' });
+    assert.equal(get.status, 405);
+    assert.equal(get.body.error.message, 'native commands are called with POST');
   });
 
   it('/openapi.json documents every command with its auth, and /docs works offline', async () => {
@@ -260,6 +264,57 @@ describe('[services] web = false', () => {
       assert.equal(statSync(join(home, 'hearthd.sock')).mode & 0o777, 0o600);
     } finally {
       await d.stop();
+    }
+  });
+});
+
+describe('[services] docs = false', () => {
+  it('serves neither /openapi.json nor /docs', async () => {
+    const d = await startDaemon({ env: { HEARTH_SERVICES_DOCS: 'false' } });
+    try {
+      assert.equal((await call(d, '/openapi.json', undefined, { method: 'GET' })).status, 404);
+      assert.equal((await call(d, '/docs', undefined, { method: 'GET' })).status, 404);
+      assert.equal((await call(d, 'core/status')).body.result.childrenStatus.docs.status, 'off');
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
+describe('replicas on PostgreSQL', async () => {
+  const skip = await pgSkip();
+  it('two hearthd on one database both become ready, migrate once, and report the store', { skip }, async () => {
+    const { url: plain, drop } = await pgSchema();
+    // Trust auth ignores the password; it is there to show it never reaches the log.
+    const url = plain.replace('postgres://postgres@', 'postgres://postgres:s3cret-pass@');
+    const [a, b] = await Promise.all([startDaemon({ env: { HEARTH_STORE_URL: url } }), startDaemon({ env: { HEARTH_STORE_URL: url } })]);
+    try {
+      for (const d of [a, b]) {
+        await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
+        const stats = await call(d, 'core/stats');
+        assert.equal(stats.body.result.store, 'postgres');
+        assert.equal(stats.body.result.accounts, 0);
+      }
+      const applied = [a, b].flatMap((d) => d.logs().filter((l) => l.msg === 'store ready').flatMap((l) => l.applied as string[]));
+      assert.deepEqual(applied.sort(), ['0001_meta', '0002_accounts'], 'each migration ran on one replica only');
+      assert.ok(!a.output().includes('s3cret-pass') && !b.output().includes('s3cret-pass'), 'the store password is not logged');
+      assert.ok(a.output().includes('postgres://postgres:***@'), 'the location is logged, redacted');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await drop();
+    }
+  });
+
+  it('while PostgreSQL does not answer, /readiness says so, and the daemon keeps serving', { skip }, async () => {
+    const d = await startDaemon({ env: { HEARTH_STORE_URL: 'postgres://postgres@127.0.0.1:1/test' } });
+    try {
+      await waitFor('the store to fail', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
+      const r = await call(d, '/readiness', undefined, { method: 'GET' });
+      assert.equal(r.status, 503);
+      assert.match(r.body.waiting.store.error, /ECONNREFUSED|connect/);
+      assert.equal((await call(d, 'core/version')).status, 200);
+    } finally {
+      assert.equal(await d.stop(), 0);
     }
   });
 });

@@ -6,6 +6,9 @@ import { command, type Command } from './command.js';
 
 const NoParams = Type.Object({}, { additionalProperties: false });
 
+/** `string | null` as one JSON Schema type list (serializes much faster than an anyOf). */
+const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+
 export const COMMANDS: readonly Command<any>[] = [
   command({
     path: 'core/version',
@@ -35,10 +38,10 @@ export const COMMANDS: readonly Command<any>[] = [
     summary: 'The credential this call was made with: kind, account, role',
     params: NoParams,
     result: Type.Object({
-      credential: Type.Union([Type.String(), Type.Null()]),
+      credential: NullableString,
       credential_id: Type.Optional(Type.String()),
-      account: Type.Union([Type.String(), Type.Null()]),
-      role: Type.Union([Type.String(), Type.Null()]),
+      account: NullableString,
+      role: NullableString,
       owner: Type.Boolean(),
     }),
     auth: need('consumer', 'own'),

@@ -120,6 +120,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     return reply.status(e.status).send(envelope(e));
   });
   app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/API/') && req.method !== 'POST') {
+      return reply.status(405).header('allow', 'POST').send(envelope(new HearthError('methodNotAllowed', 'native commands are called with POST')));
+    }
     const what = req.url.startsWith('/API/') ? `unknown command ${req.url.slice(5).split('?')[0]}` : `no route ${req.method} ${req.url.split('?')[0]}`;
     return reply.status(404).send(envelope(new HearthError('notFound', what)));
   });
