@@ -18,11 +18,11 @@ describe('config', () => {
   });
 
   it('reads hearth.toml, and HEARTH_<SECTION>_<KEY> overrides it with the key\'s type', () => {
-    const home = tempHome('[server]\nlisten = "127.0.0.1:8080"\n[services]\nweb = false\n[store]\nskipped_migrations = ["0002_accounts"]\n');
+    const home = tempHome('[server]\nlisten = "127.0.0.1:8080"\n[services]\nweb = false\n[store]\nskipped_migrations = ["0001_accounts"]\n');
     const file = loadConfig({ HEARTH_HOME: home }).config;
     assert.equal(file.server.listen, '127.0.0.1:8080');
     assert.equal(file.services.web, false);
-    assert.deepEqual(file.store.skipped_migrations, ['0002_accounts']);
+    assert.deepEqual(file.store.skipped_migrations, ['0001_accounts']);
     const env = loadConfig({
       HEARTH_HOME: home,
       HEARTH_SERVER_LISTEN: '[::1]:9090',

@@ -11,17 +11,7 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   {
-    id: '0001_meta',
-    async up(db) {
-      await db.schema
-        .createTable('meta')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('value', 'text', (c) => c.notNull())
-        .execute();
-    },
-  },
-  {
-    id: '0002_accounts',
+    id: '0001_accounts',
     async up(db) {
       await db.schema
         .createTable('accounts')

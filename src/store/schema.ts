@@ -4,11 +4,6 @@ export interface MigrationsTable {
   applied_at: number;
 }
 
-export interface MetaTable {
-  key: string;
-  value: string;
-}
-
 export interface AccountsTable {
   id: string;
   username: string;
@@ -22,6 +17,5 @@ export interface AccountsTable {
 
 export interface Database {
   hearth_migrations: MigrationsTable;
-  meta: MetaTable;
   accounts: AccountsTable;
 }
