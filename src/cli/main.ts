@@ -5,6 +5,7 @@
  */
 import { Command as Program, Option } from 'commander';
 import type { TObject, TSchema } from '@sinclair/typebox';
+import { buildParams, flagOf, paramNames } from './params.js';
 import { COMMANDS } from '../api/commands.js';
 import type { Command } from '../api/command.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
@@ -61,30 +62,6 @@ function output(path: string, result: unknown): void {
   process.stdout.write(`${(RENDERERS[path] ?? render)(result)}\n`);
 }
 
-/** A CLI string → the param's JSON type. */
-function typed(name: string, raw: string, schema: TSchema | undefined): unknown {
-  const type = schema?.type;
-  if (type === 'integer' || type === 'number') {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new CliError('badRequest', `${name} must be a number, got ${JSON.stringify(raw)}`);
-    return n;
-  }
-  if (type === 'boolean') {
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw new CliError('badRequest', `${name} must be true or false, got ${JSON.stringify(raw)}`);
-  }
-  if (type === 'array' || type === 'object') {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      throw new CliError('badRequest', `${name} must be JSON, got ${JSON.stringify(raw)}`);
-    }
-  }
-  return raw;
-}
-
-const flagOf = (param: string) => `--${param.replace(/_/g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 function addCommand(cmd: Command): void {
   const words = cmd.path.split('/');
   let parent = program;
@@ -92,7 +69,7 @@ function addCommand(cmd: Command): void {
     parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`${word} commands`);
   }
   const props = (cmd.params as TObject).properties as Record<string, TSchema>;
-  const names = Object.keys(props);
+  const names = paramNames(cmd);
   const leaf = parent.command(words.at(-1)!).description(`${cmd.summary}  [POST /API/${cmd.path}]`);
   if (names.length) leaf.argument('[params...]', `positional params, in order: ${names.join(' ')}`);
   const options = names.map((name) => {
@@ -103,12 +80,8 @@ function addCommand(cmd: Command): void {
   leaf.action(async (...args: unknown[]) => {
     const positional = (names.length ? args[0] : []) as string[];
     const opts = (names.length ? args[1] : args[0]) as Record<string, string | undefined>;
-    if (positional.length > names.length) throw new CliError('badRequest', `${cmd.path} takes at most ${names.length} params`);
-    const params: Record<string, unknown> = {};
-    positional.forEach((raw, i) => (params[names[i]!] = typed(names[i]!, raw, props[names[i]!])));
-    for (const { name, attr } of options) {
-      if (opts[attr] !== undefined) params[name] = typed(name, opts[attr]!, props[name]);
-    }
+    const named = Object.fromEntries(options.map(({ name, attr }) => [name, opts[attr]]));
+    const params = buildParams(cmd, positional, named);
     const loaded = config();
     await ensureDaemon(loaded);
     output(cmd.path, await callCommand(endpointFor(loaded), readToken(loaded.home), cmd.path, params));
