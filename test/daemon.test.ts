@@ -171,6 +171,10 @@ describe('native command API and the global token', () => {
     assert.equal(r.status, 404);
     assert.deepEqual(r.body, { result: null, error: { code: 'notFound', message: 'unknown command core/nope' } });
     assert.equal((await call(d, '/nowhere', undefined, { method: 'GET' })).status, 404);
+    assert.equal((await call(d, 'core/version/')).status, 200, 'a trailing slash is forgiven');
+    const badUrl = await call(d, '/API/core/%zz');
+    assert.equal(badUrl.status, 400);
+    assert.equal(badUrl.body.error.code, 'badRequest');
     const get = await call(d, 'core/version', undefined, { method: 'GET' });
     assert.equal(get.status, 405);
     assert.equal(get.body.error.message, 'native commands are called with POST');

@@ -3,7 +3,7 @@
  * cross-cutting parts (route declarations, readiness gates, authentication, errors, request
  * logs); each surface is a plugin of its own under ./surfaces.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authorize } from '../auth/policy.js';
 import type { CredentialKind, Principal } from '../auth/principal.js';
@@ -38,6 +38,12 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Errors raised before routing (a malformed URL) get the same envelope as the rest.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const e = err.code === 'FST_ERR_BAD_URL' ? new HearthError('badRequest', 'the URL is not valid (bad percent-encoding)') : toHearthError(err, config.server.body_limit);
+      void reply.status(e.status).send(envelope(e));
+    },
   });
 
   const routes: RegisteredRoute[] = [];
