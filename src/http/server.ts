@@ -73,7 +73,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     for (const component of route.requires ?? []) {
       if (!hearth.components.isOn(component)) {
         const status = hearth.components.get(component)?.status ?? 'off';
-        return done(new HearthError('notFound', `${req.url} is not available yet: ${component} is ${status}`));
+        return done(new HearthError('notFound', `${req.routeOptions.url} is not available yet: ${component} is ${status}`));
       }
     }
     if ('public' in route.auth) return done();
