@@ -85,6 +85,19 @@ describe('hearth CLI', () => {
     assert.match(start.stderr, /hearthd started/);
   });
 
+  it('a stale pid file (its pid now another program\'s) does not stop the CLI from starting the daemon', async () => {
+    const stale = tempHome();
+    writeFileSync(join(stale, 'hearthd.pid'), `${process.pid}\n`); // alive, but not hearthd
+    const env2 = { HEARTH_HOME: stale };
+    try {
+      const r = await runCli(['core', 'version'], env2);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /hearthd started/);
+    } finally {
+      await runCli(['daemon', 'stop'], env2);
+    }
+  });
+
   it('says why when the daemon cannot start', async () => {
     const bad = tempHome('[server]\nnope = 1\n');
     const r = await runCli(['core', 'version'], { HEARTH_HOME: bad });

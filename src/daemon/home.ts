@@ -78,7 +78,16 @@ export function writePidFile(home: string): string {
   return path;
 }
 
-/** The pid in the pid file, if the file exists and that process is alive. */
+/** Whether `pid` runs hearthd; true where /proc cannot tell (a pid reused after a crash is not). */
+function isHearthd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('hearthd');
+  } catch {
+    return true;
+  }
+}
+
+/** The pid in the pid file, if the file exists and that process is a live hearthd. */
 export function runningPid(home: string): number | null {
   let pid: number;
   try {
@@ -89,8 +98,8 @@ export function runningPid(home: string): number | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
+  return isHearthd(pid) ? pid : null;
 }
