@@ -30,6 +30,7 @@ export const CONFIG_SCHEMA = Type.Object({
     shutdown_timeout: Type.Number({
       default: 10,
       minimum: 0,
+      maximum: 3600,
       description: 'Seconds a graceful stop waits for requests in flight before closing their connections.',
     }),
   }),
@@ -81,8 +82,13 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
 type Sections = typeof CONFIG_SCHEMA.properties;
 
 function sectionSchema(section: string): Record<string, TSchema> | undefined {
-  const s = (CONFIG_SCHEMA.properties as Record<string, { properties: Record<string, TSchema> }>)[section];
-  return s?.properties;
+  const sections = CONFIG_SCHEMA.properties as Record<string, { properties: Record<string, TSchema> }>;
+  return Object.hasOwn(sections, section) ? sections[section]!.properties : undefined;
+}
+
+/** A key's schema, only for keys declared here (never `constructor` or `__proto__`). */
+function keySchema(keys: Record<string, TSchema>, key: string): TSchema | undefined {
+  return Object.hasOwn(keys, key) ? keys[key] : undefined;
 }
 
 /** Every documented key as `section.key`, with its schema (for docs and tests). */
@@ -168,7 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
         throw new ConfigError(`${file}: [${section}] must be a table`);
       }
       for (const [key, value] of Object.entries(table)) {
-        const schema = keys[key];
+        const schema = keySchema(keys, key);
         if (!schema) throw new ConfigError(`${file}: unknown key ${key} in [${section}]`);
         checkValue(`${file}: [${section}] ${key}`, value, schema);
         values[section]![key] = value;
@@ -184,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     const section = Object.keys(CONFIG_SCHEMA.properties).find((s) => rest.startsWith(`${s}_`));
     if (!section) continue;
     const key = rest.slice(section.length + 1);
-    const schema = sectionSchema(section)![key];
+    const schema = keySchema(sectionSchema(section)!, key);
     if (!schema) throw new ConfigError(`${name}: unknown key ${key} in [${section}]`);
     const value = coerceEnv(name, raw, schema);
     checkValue(name, value, schema);

@@ -98,7 +98,7 @@ describe('hearth CLI', () => {
     }
   });
 
-  it('says why when the daemon cannot start', async () => {
+  it('a config error stops the CLI itself, naming the key', async () => {
     const bad = tempHome('[server]\nnope = 1\n');
     const r = await runCli(['core', 'version'], { HEARTH_HOME: bad });
     assert.equal(r.code, 1);

@@ -82,7 +82,10 @@ describe('hearthd start-up', () => {
     try {
       const { code, output } = await runDaemonExpectingFailure(d.home);
       assert.notEqual(code, 0);
+      assert.equal(output.trim().split('\n').length, 1, output);
       assert.match(output, /another hearthd is running with home/);
+      assert.equal(readFileSync(join(d.home, 'hearthd.pid'), 'utf8').trim(), String(d.proc.pid), 'the first daemon keeps its pid file');
+      assert.equal((await call(d, 'core/whoami')).status, 200, 'and keeps serving');
     } finally {
       await d.stop();
     }
@@ -228,8 +231,9 @@ describe('readiness and route groups (as in Swarm Bee)', () => {
       await waitFor('the store to report the lock', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
       const r = await call(d, '/readiness', undefined, { method: 'GET' });
       assert.equal(r.status, 503);
-      assert.equal(r.body.waiting.store.status, 'starting');
-      assert.match(r.body.waiting.store.error, /locked|busy/i);
+      assert.deepEqual(r.body.waiting.store, { status: 'starting' }, 'states only, no error text, to the public');
+      const status = await call(d, 'core/status');
+      assert.match(status.body.result.childrenStatus.store.error, /locked|busy/i);
       const stats = await call(d, 'core/stats');
       assert.equal(stats.status, 404);
       assert.match(stats.body.error.message, /not available yet: store is starting/);
@@ -265,6 +269,46 @@ describe('[services] web = false', () => {
       const status = JSON.parse(body).result;
       assert.equal(status.childrenStatus.web.status, 'off');
       assert.equal(status.childrenStatus.socket.status, 'on');
+      assert.equal(statSync(join(home, 'hearthd.sock')).mode & 0o777, 0o600);
+    } finally {
+      assert.equal(await d.stop(), 0);
+    }
+  });
+});
+
+describe('the store', () => {
+  it('with its migration skipped, core/stats still answers (accounts: null), never 500', async () => {
+    const d = await startDaemon({ env: { HEARTH_STORE_SKIPPED_MIGRATIONS: 'DISABLE_ALL' } });
+    try {
+      await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
+      const stats = await call(d, 'core/stats');
+      assert.equal(stats.status, 200);
+      assert.equal(stats.body.result.accounts, null);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('a store that cannot be opened is failed (not starting), and says why in core/status', async () => {
+    const d = await startDaemon({ env: { HEARTH_STORE_URL: 'sqlite:/nonexistent-dir/x.db' } });
+    try {
+      await waitFor('the store to fail', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
+      assert.deepEqual((await call(d, '/readiness', undefined, { method: 'GET' })).body.waiting.store, { status: 'failed' });
+      const store = (await call(d, 'core/status')).body.result.childrenStatus.store;
+      assert.equal(store.status, 'failed');
+      assert.match(store.error, /directory does not exist|unable to open/i);
+    } finally {
+      assert.equal(await d.stop(), 0);
+    }
+  });
+
+  it('files are the owner\'s alone, even in a home that already existed with 0755', async () => {
+    const home = tempHome();
+    chmodSync(home, 0o755);
+    const d = await startDaemon({ home });
+    try {
+      await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
+      assert.equal(statSync(join(home, 'hearth.db')).mode & 0o077, 0, 'hearth.db is not readable by others');
       assert.equal(statSync(join(home, 'hearthd.sock')).mode & 0o777, 0o600);
     } finally {
       await d.stop();
@@ -315,7 +359,8 @@ describe('replicas on PostgreSQL', async () => {
       await waitFor('the store to fail', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
       const r = await call(d, '/readiness', undefined, { method: 'GET' });
       assert.equal(r.status, 503);
-      assert.match(r.body.waiting.store.error, /ECONNREFUSED|connect/);
+      assert.equal(r.body.waiting.store.status, 'starting');
+      assert.match((await call(d, 'core/status')).body.result.childrenStatus.store.error, /ECONNREFUSED|connect/);
       assert.equal((await call(d, 'core/version')).status, 200);
     } finally {
       assert.equal(await d.stop(), 0);

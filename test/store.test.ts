@@ -110,6 +110,7 @@ function storeSuite(kind: 'sqlite' | 'postgres', target: () => Promise<{ t: Stor
         assert.equal(row.created_at, 1_790_000_000_000);
         await assert.rejects(
           store.db.insertInto('accounts').values({ ...row, id: 'a2' }).execute(),
+          /unique|duplicate/i,
           'usernames are unique',
         );
       } finally {

@@ -36,6 +36,9 @@ export function endpointFor({ config, home }: LoadedConfig): Endpoint {
   return { host: h, port, describe: `http://${h.includes(':') ? `[${h}]` : h}:${port}` };
 }
 
+/** How long one call may wait for an answer (a graceful stop takes at most shutdown_timeout). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
 
 /** One HTTP exchange; rejects with code `daemon:unreachable` when nothing listens. */
@@ -56,6 +59,7 @@ export function send(
         method,
         path,
         headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        timeout: REQUEST_TIMEOUT_MS,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -70,6 +74,7 @@ export function send(
         });
       },
     );
+    req.on('timeout', () => req.destroy(new CliError('daemon:timeout', `hearthd on ${ep.describe} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       reject(UNREACHABLE.has(err.code ?? '') ? new CliError('daemon:unreachable', `no hearthd answers on ${ep.describe}`) : err);
     });
@@ -94,9 +99,16 @@ export async function callCommand(ep: Endpoint, token: string, path: string, par
   return res.body?.result;
 }
 
-export async function isReady(ep: Endpoint): Promise<boolean> {
+/**
+ * Whether the daemon can take commands: ready, or up with a component that failed (the owner
+ * must see that through `core status`, not wait for it). Unreachable → false.
+ */
+export async function isUsable(ep: Endpoint): Promise<boolean> {
   try {
-    return (await send(ep, 'GET', '/readiness')).status === 200;
+    const res = await send(ep, 'GET', '/readiness');
+    if (res.status === 200) return true;
+    const waiting = Object.values((res.body?.waiting ?? {}) as Record<string, { status: string }>);
+    return waiting.some((c) => c.status === 'failed');
   } catch (err) {
     if (err instanceof CliError && err.code === 'daemon:unreachable') return false;
     throw err;
@@ -132,7 +144,7 @@ export async function startDaemon(loaded: LoadedConfig, timeoutMs = 20000): Prom
       const tail = lines.filter((l) => l.startsWith('hearthd: ')).at(-1) ?? lines.slice(-3).join('\n');
       throw new CliError('daemon:startFailed', `hearthd exited with code ${exited} (log: ${log})\n${tail}`);
     }
-    if (await isReady(ep)) return { pid: child.pid!, log };
+    if (await isUsable(ep)) return { pid: child.pid!, log };
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new CliError('daemon:startTimeout', `hearthd did not become ready within ${timeoutMs / 1000} s (log: ${log})`);

@@ -11,7 +11,7 @@ import type { Command } from '../api/command.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
 import { runningPid } from '../daemon/home.js';
 import { VERSION_CORE } from '../version.js';
-import { callCommand, CliError, endpointFor, isReady, readToken, startDaemon } from './client.js';
+import { callCommand, CliError, endpointFor, isUsable, readToken, startDaemon } from './client.js';
 import { render, RENDERERS } from './render.js';
 
 interface GlobalOptions {
@@ -39,17 +39,22 @@ function say(line: string): void {
   if (!globals().json) process.stderr.write(`${line}\n`);
 }
 
+/** Waits while a running daemon gets ready (its store starting, say); false if it never does. */
+async function waitUsable(loaded: LoadedConfig, ms = 20000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await isUsable(endpointFor(loaded))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** Reaches the daemon, starting it when none answers (unless --no-start). */
 async function ensureDaemon(loaded: LoadedConfig): Promise<void> {
-  if (await isReady(endpointFor(loaded))) return;
+  if (await isUsable(endpointFor(loaded))) return;
   if (runningPid(loaded.home) !== null) {
-    // Running but not ready yet (e.g. the store is starting): wait for it like a fresh start.
-    const deadline = Date.now() + 20000;
-    while (Date.now() < deadline) {
-      if (await isReady(endpointFor(loaded))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new CliError('daemon:notReady', 'hearthd is running but not ready; see "hearth daemon status"');
+    if (await waitUsable(loaded)) return;
+    throw new CliError('daemon:notReady', 'hearthd is running but not ready; see "hearth daemon status" and its log');
   }
   if (globals().start === false) throw new CliError('daemon:unreachable', `no hearthd answers on ${endpointFor(loaded).describe}`);
   say('hearthd is not running; starting it…');
@@ -96,8 +101,10 @@ daemon
   .description('start hearthd in the background (if it is not running) and wait until it is ready')
   .action(async () => {
     const loaded = config();
-    if (await isReady(endpointFor(loaded))) {
-      say(`hearthd is already running (pid ${runningPid(loaded.home) ?? '?'})`);
+    const pid = runningPid(loaded.home);
+    if (pid !== null) {
+      if (!(await waitUsable(loaded))) throw new CliError('daemon:notReady', `hearthd (pid ${pid}) is running but not ready; see its log`);
+      say(`hearthd is already running (pid ${pid})`);
     } else {
       const { pid, log } = await startDaemon(loaded);
       say(`hearthd started (pid ${pid}, log ${log})`);

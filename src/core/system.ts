@@ -8,17 +8,24 @@ export function version() {
   return { version_core: VERSION_CORE, api_version: API_VERSION };
 }
 
+/** Accounts in the store, or null where the table is absent (its migration skipped or disabled). */
+async function countAccounts(h: Hearth): Promise<number | null> {
+  try {
+    const row = await h.store.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  } catch {
+    return null;
+  }
+}
+
 export async function stats(h: Hearth) {
-  const row = await h.store.db
-    .selectFrom('accounts')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
+  const accounts = await countAccounts(h);
   const now = h.clock.now();
   return {
     uptime: Math.floor((now - h.startedAt) / 1000),
     started_at: new Date(h.startedAt).toISOString(),
     requests: h.requests.snapshot(),
-    accounts: Number(row.n),
+    accounts,
     store: h.store.kind,
   };
 }

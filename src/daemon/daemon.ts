@@ -3,7 +3,7 @@
  * store, retrying while it is locked or unreachable), and a graceful stop on SIGTERM, SIGINT or
  * `core/stop`.
  */
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -16,8 +16,7 @@ import { Hearth } from '../core/hearth.js';
 import { buildServer } from '../http/server.js';
 import { migrate, openStore, storeTarget, type Store } from '../store/store.js';
 import { VERSION_CORE } from '../version.js';
-import { ensureAuthToken, ensureHome, PID_FILE, writePidFile } from './home.js';
-import { join } from 'node:path';
+import { ensureAuthToken, ensureHome, removeOwnPidFile, writePidFile } from './home.js';
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -84,6 +83,11 @@ export class Daemon {
     const app = await buildServer({ hearth: this.hearth, logger: this.log, resolvers });
     this.app = app;
     await app.ready();
+    // The socket first: it tells whether another hearthd already runs on this home.
+    if (config.server.socket) {
+      await this.listenSocket(inHome(home, config.server.socket), app);
+      components.set('socket', 'on');
+    }
 
     if (config.services.web) {
       const { host, port } = parseListen(config.server.listen);
@@ -100,10 +104,6 @@ export class Daemon {
       }
       components.set('web', 'on');
     }
-    if (config.server.socket) {
-      await this.listenSocket(inHome(home, config.server.socket), app);
-      components.set('socket', 'on');
-    }
     writePidFile(home);
     this.log.info(
       { version: VERSION_CORE, urls: this.urls, socket: this.socketPath, authtoken: token.path, home },
@@ -116,10 +116,11 @@ export class Daemon {
   private async listenSocket(path: string, app: FastifyInstance): Promise<void> {
     if (path.length > 100) throw new ConfigError(`[server] socket: path ${path} is too long for a Unix socket; set a shorter one`);
     if (existsSync(path)) {
+      if (!lstatSync(path).isSocket()) throw new ConfigError(`[server] socket: ${path} exists and is not a socket; move it or choose another path`);
       if (await socketAnswers(path)) throw new ConfigError(`another hearthd is running with home ${this.opts.loaded.home} (${path} answers); stop it first with "hearth daemon stop"`);
       rmSync(path, { force: true });
     }
-    const server = createServer(app.routing);
+    const server = createServer(app.routing); // mode 0600 from the daemon's umask, then chmod for certainty
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new ConfigError(`[server] socket: cannot listen on ${path}: ${err.message}`)));
       server.listen(path, () => resolve());
@@ -147,7 +148,10 @@ export class Daemon {
       await store?.close().catch(() => {});
       const delay = Math.min(5000, 100 * 2 ** attempt);
       const message = (err as Error).message || String(err);
-      components.set('store', 'starting', message);
+      // A lock or an unreachable server clears by itself; anything else needs the owner.
+      const code = String((err as { code?: unknown }).code ?? '');
+      const transient = /^(SQLITE_BUSY|SQLITE_LOCKED|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|57P03)/.test(code) || /timeout/i.test(message);
+      components.set('store', transient ? 'starting' : 'failed', message);
       this.log.warn({ store: target.kind, err: message, retryInMs: delay }, 'store not ready; retrying');
       this.storeRetry = setTimeout(() => void this.startStore(target, attempt + 1), delay);
     }
@@ -192,7 +196,7 @@ export class Daemon {
     }
     for (const name of ['web', 'socket', 'store'] as const) components.set(name, 'off');
     if (this.socketPath) rmSync(this.socketPath, { force: true });
-    rmSync(join(this.opts.loaded.home, PID_FILE), { force: true });
+    removeOwnPidFile(this.opts.loaded.home);
     if (!quiet) this.log.info('stopped');
   }
 }

@@ -48,18 +48,28 @@ function writeSecretOnce(path: string, data: string): boolean {
 export function ensureAuthToken(home: string): { path: string; token: string } {
   const path = join(home, AUTHTOKEN_FILE);
   let created = false;
+  let mode: number;
   try {
-    statSync(path);
-  } catch {
-    created = writeSecretOnce(path, `${randomToken(32)}\n`);
+    try {
+      statSync(path);
+    } catch {
+      created = writeSecretOnce(path, `${randomToken(32)}\n`);
+    }
+    mode = statSync(path).mode & 0o777;
+  } catch (err) {
+    throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get a new token`);
   }
-  const mode = statSync(path).mode & 0o777;
   if (!created && (mode & 0o077) !== 0) {
     throw new ConfigError(
       `${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or delete it to get a new token`,
     );
   }
-  const token = readFileSync(path, 'utf8').trim();
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code}); delete it to get a new token`);
+  }
   if (!/^[0-9a-f]{64}$/.test(token)) {
     throw new ConfigError(`${path} does not hold a valid token (64 hex characters); delete it to get a new one`);
   }
@@ -76,6 +86,16 @@ export function writePidFile(home: string): string {
   linkSync(tmp, path);
   rmSync(tmp, { force: true });
   return path;
+}
+
+/** Removes the pid file if it names this process (a failed second start must not remove the first's). */
+export function removeOwnPidFile(home: string): void {
+  const path = join(home, PID_FILE);
+  try {
+    if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
+  } catch {
+    /* no pid file: nothing to remove */
+  }
 }
 
 /** Whether `pid` runs hearthd; true where /proc cannot tell (a pid reused after a crash is not). */

@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(`hearthd: unknown argument ${argv[0]} (see hearthd --help)`);
     process.exit(2);
   }
+  process.umask(0o077); // the store, socket and every file hearthd writes are the owner's alone
   const daemon = new Daemon({ loaded: loadConfig(), onStopped: () => process.exit(0) });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void daemon.stop(signal).then(() => process.exit(0)));
@@ -32,6 +33,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // One clear line, naming the key or the cause; a stack only for the unexpected.
-  console.error(`hearthd: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(`hearthd: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 });

@@ -16,7 +16,9 @@ export async function healthSurface(app: FastifyInstance, { hearth }: { hearth: 
     async (_req, reply) => {
       const waiting = hearth.components.notReady();
       if (Object.keys(waiting).length === 0) return { status: 'ready', version: VERSION_CORE };
-      return reply.status(503).send({ status: 'notReady', waiting });
+      // States only: error texts (paths, hosts) are for `core/status`, which needs a credential.
+      const states = Object.fromEntries(Object.entries(waiting).map(([name, c]) => [name, { status: c.status }]));
+      return reply.status(503).send({ status: 'notReady', waiting: states });
     },
   );
 }
