@@ -23,6 +23,14 @@ export function positionalToObject(cmd: Command, args: unknown[]): Record<string
   return Object.fromEntries(args.map((v, i) => [names[i]!, v]));
 }
 
+/** The OpenAPI description of the positional form, which the body schema (an object) cannot show. */
+function positionalNote(cmd: Command): string {
+  const names = Object.keys((cmd.params as TObject).properties);
+  return names.length
+    ? `Params may also be sent as a JSON array, in this order: ${names.join(', ')}.`
+    : 'Takes no params: send no body, {} or [].';
+}
+
 function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {
   if (body.trim() === '') return done(null, undefined);
   try {
@@ -45,6 +53,7 @@ export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: 
         config: { auth: cmd.auth, surface: 'native', requires: cmd.requires },
         schema: {
           summary: cmd.summary,
+          description: positionalNote(cmd),
           tags: [cmd.path.split('/')[0]!],
           // Positional arrays are turned into this object before validation.
           body: params,
