@@ -101,7 +101,6 @@ async function main() {
   await fetch(fastify.url, { method: 'POST' });
   await sleep(1000);
   const fastifyIdleRss = rssMb(fastify.proc.pid!);
-  fastify.proc.kill();
   const d = await startDaemon({ discardOutput: true });
   await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
   await call(d, 'core/version');
@@ -111,26 +110,32 @@ async function main() {
   await sleep(12000);
   const idleRss = rssMb(d.proc.pid!);
 
-  // Each load runs twice, interleaved with the others, so drift on a shared machine hits all alike.
+  // Each load runs three times, interleaved with the others, so drift on a shared machine hits all alike.
   const loads: [string, string, Record<string, string>][] = [
     ['bare node:http JSON (floor)', floor.url, {}],
+    ['Fastify hello world (context)', fastify.url, {}],
     ['core/version, no credential', `${d.url}/API/core/version`, {}],
     ['core/whoami, global token', `${d.url}/API/core/whoami`, { 'x-hearth-auth': d.token }],
   ];
   const rounds: Load[][] = [];
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     const r: Load[] = [];
     for (const [name, url, headers] of loads) r.push(await load(name, url, headers));
     rounds.push(r);
   }
-  const results: Load[] = loads.map(([name], i) => ({
-    name,
-    rps: (rounds[0]![i]!.rps + rounds[1]![i]!.rps) / 2,
-    p99: Math.max(rounds[0]![i]!.p99, rounds[1]![i]!.p99),
-    errors: rounds[0]![i]!.errors + rounds[1]![i]!.errors,
-    non2xx: rounds[0]![i]!.non2xx + rounds[1]![i]!.non2xx,
-  }));
-  const [bare, version, whoami] = results as [Load, Load, Load];
+  // Per load: the median round's req/s and p99, the errors of all rounds.
+  const results: Load[] = loads.map(([name], i) => {
+    const runs = rounds.map((r) => r[i]!);
+    return {
+      name,
+      rps: median(runs.map((r) => r.rps)),
+      p99: median(runs.map((r) => r.p99)),
+      errors: runs.reduce((n, r) => n + r.errors, 0),
+      non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    };
+  });
+  const [bare, fastifyLoad, version, whoami] = results as [Load, Load, Load, Load];
+  fastify.proc.kill();
   const peakRss = rssMb(d.proc.pid!);
 
   const cliTimes: number[] = [];
@@ -160,6 +165,7 @@ async function main() {
     'whoami (token) / version (no credential)': { value: ratio(whoami.rps, version.rps), goal: '≥ 0.90' },
     'whoami (token) / bare node:http': { value: ratio(whoami.rps, bare.rps), goal: '≥ 0.50' },
     'version / bare node:http': { value: ratio(version.rps, bare.rps), goal: '' },
+    'version / Fastify hello world': { value: ratio(version.rps, fastifyLoad.rps), goal: '' },
     'cold start, spawn → /readiness 200 (median of 3)': { value: `${median(cold).toFixed(0)} ms`, goal: '< 1000 ms' },
     '`hearth core version`, warm daemon (median of 7)': { value: `${median(cliTimes).toFixed(0)} ms`, goal: '< 300 ms' },
     '  floor: `node -e 0` (median of 7)': { value: `${median(nodeTimes).toFixed(0)} ms`, goal: '' },
