@@ -10,7 +10,7 @@ import { tempHome } from './helpers.js';
 
 async function server() {
   const { config, home } = loadConfig({ HEARTH_HOME: tempHome() });
-  const hearth = new Hearth({ config, home, clock: systemClock, storeKind: 'sqlite', requestStop: () => {} });
+  const hearth = new Hearth({ config, home, clock: systemClock, requestStop: () => {} });
   return buildServer({ hearth, logger: pino({ level: 'silent' }), resolvers: new Map() });
 }
 

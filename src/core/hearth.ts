@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Store, StoreKind } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { Components } from './components.js';
 import { HearthError } from '../errors.js';
 
@@ -23,7 +23,6 @@ export interface HearthOptions {
   config: Config;
   home: string;
   clock: Clock;
-  storeKind: StoreKind;
   /** Called by `core/stop`: the daemon stops gracefully after the answer has gone out. */
   requestStop: () => void;
 }

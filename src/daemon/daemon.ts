@@ -57,7 +57,6 @@ export class Daemon {
       config,
       home,
       clock: opts.clock ?? systemClock,
-      storeKind: storeTarget(config.store.url, home).kind,
       requestStop: () => {
         setTimeout(() => void this.stop('core/stop').then(() => opts.onStopped?.()), 5);
       },
