@@ -29,3 +29,8 @@ export interface Command<P extends TObject = TObject> {
 export function command<P extends TObject>(def: Command<P>): Command<P> {
   return def;
 }
+
+/** The command's parameter names, in positional order. */
+export function paramNames(cmd: Command): string[] {
+  return Object.keys(cmd.params.properties);
+}

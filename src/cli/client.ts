@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { inHome, parseListen, type LoadedConfig } from '../config.js';
 import { AUTHTOKEN_FILE, LOG_FILE } from '../daemon/home.js';
@@ -145,7 +146,7 @@ export async function startDaemon(loaded: LoadedConfig, timeoutMs = 20000): Prom
       throw new CliError('daemon:startFailed', `hearthd exited with code ${exited} (log: ${log})\n${tail}`);
     }
     if (await isUsable(ep)) return { pid: child.pid!, log };
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new CliError('daemon:startTimeout', `hearthd did not become ready within ${timeoutMs / 1000} s (log: ${log})`);
 }

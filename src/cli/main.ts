@@ -5,7 +5,9 @@
  */
 import { Command as Program, Option } from 'commander';
 import type { TObject, TSchema } from '@sinclair/typebox';
-import { buildParams, flagOf, paramNames } from './params.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paramNames } from '../api/command.js';
+import { buildParams, flagOf } from './params.js';
 import { COMMANDS } from '../api/commands.js';
 import type { Command } from '../api/command.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
@@ -35,6 +37,11 @@ function config(): LoadedConfig {
   return loadConfig();
 }
 
+/** Calls a native command on the daemon of this home, with its token. */
+function call(loaded: LoadedConfig, path: string, params: unknown): Promise<unknown> {
+  return callCommand(endpointFor(loaded), readToken(loaded.home), path, params);
+}
+
 function say(line: string): void {
   if (!globals().json) process.stderr.write(`${line}\n`);
 }
@@ -44,7 +51,7 @@ async function waitUsable(loaded: LoadedConfig, ms = 20000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await isUsable(endpointFor(loaded))) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return false;
 }
@@ -89,7 +96,7 @@ function addCommand(cmd: Command): void {
     const params = buildParams(cmd, positional, named);
     const loaded = config();
     await ensureDaemon(loaded);
-    output(cmd.path, await callCommand(endpointFor(loaded), readToken(loaded.home), cmd.path, params));
+    output(cmd.path, await call(loaded, cmd.path, params));
   });
 }
 
@@ -120,9 +127,9 @@ daemon
     if (pid === null) {
       say('hearthd is not running');
     } else {
-      await callCommand(endpointFor(loaded), readToken(loaded.home), 'core/stop', {});
+      await call(loaded, 'core/stop', {});
       const deadline = Date.now() + (loaded.config.server.shutdown_timeout + 5) * 1000;
-      while (runningPid(loaded.home) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (runningPid(loaded.home) !== null && Date.now() < deadline) await sleep(50);
       if (runningPid(loaded.home) !== null) throw new CliError('daemon:stopTimeout', `hearthd (pid ${pid}) has not exited yet`);
       say(`hearthd stopped (pid ${pid})`);
     }
@@ -140,7 +147,7 @@ daemon
       process.exitCode = 3;
       return;
     }
-    const status = await callCommand(endpointFor(loaded), readToken(loaded.home), 'core/status', {});
+    const status = await call(loaded, 'core/status', {});
     if (globals().json) return output('', { running: true, pid, ...(status as object) });
     process.stdout.write(`pid      ${pid}\n`);
     output('core/status', status);

@@ -1,14 +1,10 @@
 /** Turning command-line words into a command's JSON params, by the command's own schema. */
 import type { TObject, TSchema } from '@sinclair/typebox';
-import type { Command } from '../api/command.js';
+import { paramNames, type Command } from '../api/command.js';
 import { CliError } from './client.js';
 
 /** `invitecode` → `--invitecode`, `loginToken` → `--login-token`, `uses_left` → `--uses-left`. */
 export const flagOf = (param: string) => `--${param.replace(/_/g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
-export function paramNames(cmd: Command): string[] {
-  return Object.keys((cmd.params as TObject).properties);
-}
 
 /** A CLI string → the param's JSON type, or a message naming the param. */
 export function typed(name: string, raw: string, schema: TSchema | undefined): unknown {

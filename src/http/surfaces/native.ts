@@ -6,13 +6,13 @@ import { Type, type TObject } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { COMMANDS } from '../../api/commands.js';
-import type { Command } from '../../api/command.js';
+import { paramNames, type Command } from '../../api/command.js';
 import type { Hearth } from '../../core/hearth.js';
 import { badRequest } from '../../errors.js';
 
 /** `["a", 1]` → `{first: "a", second: 1}` by the order the command declares its params. */
 export function positionalToObject(cmd: Command, args: unknown[]): Record<string, unknown> {
-  const names = Object.keys((cmd.params as TObject).properties);
+  const names = paramNames(cmd);
   if (args.length > names.length) {
     throw badRequest(
       names.length === 0
@@ -25,7 +25,7 @@ export function positionalToObject(cmd: Command, args: unknown[]): Record<string
 
 /** The OpenAPI description of the positional form, which the body schema (an object) cannot show. */
 function positionalNote(cmd: Command): string {
-  const names = Object.keys((cmd.params as TObject).properties);
+  const names = paramNames(cmd);
   return names.length
     ? `Params may also be sent as a JSON array, in this order: ${names.join(', ')}.`
     : 'Takes no params: send no body, {} or [].';
