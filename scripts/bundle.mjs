@@ -8,8 +8,9 @@ const common = {
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
-  // Native or optional drivers stay in node_modules, loaded only when the store needs them.
-  external: ['better-sqlite3', 'pg'],
+  // Native or optional drivers, and libraries only some paths use (qrcode for one command, the
+  // X.509 library only when a certificate has to be made), stay in node_modules, loaded when needed.
+  external: ['better-sqlite3', 'pg', '@node-rs/argon2', '@node-rs/bcrypt', 'qrcode', '@peculiar/x509', 'reflect-metadata'],
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
 };
 

@@ -4,6 +4,7 @@
  * description the README's reference is checked against.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -17,6 +18,18 @@ export const CONFIG_SCHEMA = Type.Object({
     listen: Type.String({
       default: '127.0.0.1:7070',
       description: 'Address and port of the HTTP service, `host:port` (`[::1]:7070` for IPv6; port 0 picks a free one).',
+    }),
+    tls_listen: Type.String({
+      default: '127.0.0.1:7443',
+      description: 'Address and port of the HTTPS service (the same routes as `listen`), `host:port`; empty disables HTTPS.',
+    }),
+    tls_cert: Type.String({
+      default: '',
+      description: 'PEM certificate for HTTPS (leaf first, then any intermediates), relative to the home or absolute. Empty, with `tls_key` empty: a certificate from the local CA hearthd keeps in `tls/` in the home.',
+    }),
+    tls_key: Type.String({
+      default: '',
+      description: 'PEM private key of `tls_cert`, relative to the home or absolute; set both or neither.',
     }),
     socket: Type.String({
       default: 'hearthd.sock',
@@ -33,11 +46,72 @@ export const CONFIG_SCHEMA = Type.Object({
       maximum: 3600,
       description: 'Seconds a graceful stop waits for requests in flight before closing their connections.',
     }),
+    domain: Type.String({
+      default: 'localhost',
+      pattern: '^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$',
+      description: 'The server\'s domain: an account\'s mail and vault identity is `username@domain`, and commands accept either form.',
+    }),
+    trusted_proxies: Type.Array(Type.String(), {
+      default: [],
+      description: 'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (for rate limits, the login log and secure cookies). Empty: none.',
+    }),
+  }),
+  accounts: Type.Object({
+    registration: Type.Union(
+      (['closed', 'invite', 'open'] as const).map((l) => Type.Literal(l)),
+      {
+        default: 'closed',
+        description: 'Who may create an account without the owner\'s credential: `closed` (nobody; the owner creates accounts), `invite` (whoever has an invite code from `bonafide/invite/create`) or `open` (anyone). The first account can always be created while none exists.',
+      },
+    ),
+    invite_ttl: Type.Integer({
+      default: 604800,
+      minimum: 60,
+      description: 'Seconds an invite code stays valid.',
+    }),
+    session_idle_timeout: Type.Integer({
+      default: 86400,
+      minimum: 60,
+      description: 'Seconds a login session (`user/authenticate`, the console) lives without use; each use extends it.',
+    }),
+    session_max_age: Type.Integer({
+      default: 2592000,
+      minimum: 60,
+      description: 'Seconds after which a login session ends however much it is used.',
+    }),
+  }),
+  security: Type.Object({
+    admin_password_hash: Type.String({
+      default: '',
+      description: 'Hash of the admin password that `POST /auth` takes (argon2id from `hearth admin hash-password`, or bcrypt). Empty: `/auth` is off.',
+    }),
+    token_encryption_key: Type.String({
+      default: '',
+      // Anyone holding a role token could guess a short key offline and forge tokens.
+      pattern: '^(|.{32,})$',
+      description: 'Secret (at least 32 characters) from which the role-token key is derived (HKDF); replicas that share it accept each other\'s tokens, and changing it revokes every role token. Empty: a random key kept in `token.key` in the home.',
+    }),
+    max_token_ttl: Type.Integer({
+      default: 86400,
+      minimum: 60,
+      description: 'Longest lifetime, in seconds, of one role token from `/auth`, `/refresh` or `token/create`; longer requests are cut to it.',
+    }),
+    max_token_chain: Type.Integer({
+      default: 2592000,
+      minimum: 60,
+      description: 'Seconds after the first `/auth` beyond which `/refresh` gives no new role token: a chain of refreshes cannot live forever.',
+    }),
+    failure_delay: Type.Integer({
+      default: 500,
+      minimum: 0,
+      maximum: 10000,
+      description: 'Milliseconds every failed login waits before it is answered.',
+    }),
   }),
   services: Type.Object({
     web: Type.Boolean({
       default: true,
-      description: 'Serve HTTP on `[server] listen`. When false only the Unix socket answers (the CLI keeps working).',
+      description: 'Serve HTTP on `[server] listen` and HTTPS on `[server] tls_listen`. When false only the Unix socket answers (the CLI keeps working).',
     }),
     docs: Type.Boolean({
       default: true,
@@ -152,6 +226,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const config = Value.Default(CONFIG_SCHEMA, {
     server: {},
     services: {},
+    accounts: {},
+    security: {},
     store: {},
     log: {},
   }) as Config;
@@ -197,18 +273,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     values[section]![key] = value;
   }
 
-  parseListen(config.server.listen); // validates early, with the key's name
+  // Validated early, each with its key's name.
+  parseListen(config.server.listen);
+  if (config.server.tls_listen) parseListen(config.server.tls_listen, 'tls_listen');
+  const { tls_cert: cert, tls_key: key } = config.server;
+  if (Boolean(cert) !== Boolean(key)) {
+    throw new ConfigError(
+      `[server] ${cert ? 'tls_key' : 'tls_cert'}: empty while [server] ${cert ? 'tls_cert' : 'tls_key'} is set; set both, or neither for the local CA`,
+    );
+  }
   return { home, file: readFile, config };
 }
 
+const LISTEN_EXAMPLE = { listen: '127.0.0.1:7070', tls_listen: '127.0.0.1:7443' } as const;
+const HOST_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
+
 /** `host:port` or `[v6]:port` → parts; throws a ConfigError naming the key. */
-export function parseListen(listen: string): { host: string; port: number } {
+export function parseListen(listen: string, key: keyof typeof LISTEN_EXAMPLE = 'listen'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(listen);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw new ConfigError(`[server] listen: expected host:port (e.g. 127.0.0.1:7070), got ${JSON.stringify(listen)}`);
+  const host = m ? (m[1] ?? m[2])! : '';
+  if (!m || port > 65535 || (m[1] ? isIP(host) !== 6 : !HOST_NAME.test(host))) {
+    throw new ConfigError(`[server] ${key}: expected host:port (e.g. ${LISTEN_EXAMPLE[key]}), got ${JSON.stringify(listen)}`);
   }
-  return { host: (m[1] ?? m[2])!, port };
+  return { host, port };
 }
 
 /** Where a path from the config lives: absolute as given, else inside the home. */

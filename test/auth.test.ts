@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorize, mayActOn, need, PUBLIC } from '../src/auth/policy.js';
+import { authorize, need, needMinting, PUBLIC } from '../src/auth/policy.js';
 import type { Principal } from '../src/auth/principal.js';
 import { globalTokenResolver, resolvePrincipal } from '../src/auth/resolvers.js';
 import { ROLES, roleCovers, type Role } from '../src/auth/roles.js';
@@ -28,10 +28,11 @@ describe('roles and policy', () => {
     assert.doesNotThrow(() => authorize(null, PUBLIC));
   });
 
-  it('own-scope resources: the owner account or a maintainer', () => {
-    assert.equal(mayActOn(principal('creator', 'a1'), 'a1'), true);
-    assert.equal(mayActOn(principal('creator', 'a1'), 'a2'), false);
-    assert.equal(mayActOn(principal('maintainer', 'a1'), 'a2'), true);
+  it('a route that mints credentials refuses role tokens, whatever their role', () => {
+    const roleToken: Principal = { credential: { kind: 'role', id: 'j1' }, account: null, role: 'maintainer', owner: false };
+    assert.throws(() => authorize(roleToken, needMinting('consumer')), (e: unknown) => e instanceof HearthError && e.code === 'forbidden');
+    assert.doesNotThrow(() => authorize(roleToken, need('maintainer')));
+    assert.doesNotThrow(() => authorize(principal('consumer'), needMinting('consumer')));
   });
 });
 
@@ -40,16 +41,16 @@ describe('global token resolver', () => {
   const resolvers = new Map([['global' as const, globalTokenResolver(token)]]);
 
   it('the right token is the owner, a maintainer', async () => {
-    const p = await resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': token });
+    const p = await resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': token }, { https: false });
     assert.equal(p?.owner, true);
     assert.equal(p?.role, 'maintainer');
   });
 
   it('no header → nobody; a wrong one → user:badAuth, even one differing in the last character', async () => {
-    assert.equal(await resolvePrincipal(resolvers, ['global'], {}), null);
+    assert.equal(await resolvePrincipal(resolvers, ['global'], {}, { https: false }), null);
     const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
-    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': wrong }), (e: HearthError) => e.code === 'user:badAuth');
-    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': '' }), (e: HearthError) => e.code === 'user:badAuth');
+    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': wrong }, { https: false }), (e: HearthError) => e.code === 'user:badAuth');
+    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': '' }, { https: false }), (e: HearthError) => e.code === 'user:badAuth');
   });
 
 });

@@ -8,7 +8,7 @@ import { runCli, tempHome } from './helpers.js';
 describe('hearth CLI', () => {
   const home = tempHome();
   // Port 0: the CLI finds the daemon through the home's Unix socket, not the port.
-  const env = { HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0' };
+  const env = { HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0' };
   after(async () => {
     await runCli(['daemon', 'stop'], env);
   });

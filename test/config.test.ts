@@ -49,6 +49,7 @@ describe('config', () => {
     ['a key named like an Object member (environment)', null, { HEARTH_SERVER_CONSTRUCTOR: 'x' }, /HEARTH_SERVER_CONSTRUCTOR: unknown key constructor/],
     ['a key named like an Object member (file)', '[server]\ntoString = 1\n', {}, /unknown key toString in \[server\]/],
     ['a section named like an Object member', '[__proto__]\na = 1\n', {}, /unknown section|not valid TOML/],
+    ['a role-token key too short to resist guessing', null, { HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: 'short-secret' }, /HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: expected string/],
     ['a shutdown timeout setTimeout cannot hold', null, { HEARTH_SERVER_SHUTDOWN_TIMEOUT: '9999999' }, /HEARTH_SERVER_SHUTDOWN_TIMEOUT: expected number/],
   ];
   for (const [what, toml, env, message] of refusals) {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from './helpers.js';
 import { pgSchema, pgSkip } from './pg.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 
 describe('hearthd start-up', () => {
   it('creates the home, a 0600 token of 32 random bytes, a pid file, and says where it listens', async () => {
@@ -75,6 +76,13 @@ describe('hearthd start-up', () => {
     const { code, output } = await runDaemonExpectingFailure(join(file, 'home'));
     assert.notEqual(code, 0);
     assert.match(output, /hearthd: home .* is not a writable directory \(ENOTDIR\); set HEARTH_HOME/);
+  });
+
+  it('stops with one clear line when the admin password hash is not a hash', async () => {
+    const { code, output } = await runDaemonExpectingFailure(tempHome(), { HEARTH_SECURITY_ADMIN_PASSWORD_HASH: 'plain-password' });
+    assert.notEqual(code, 0);
+    assert.equal(output.trim().split('\n').length, 1, output);
+    assert.match(output, /\[security\] admin_password_hash: not an argon2 or bcrypt hash; make one with "hearth admin hash-password"/);
   });
 
   it('refuses a second daemon on the same home', async () => {
@@ -187,7 +195,9 @@ describe('native command API and the global token', () => {
     const spec = (await call(d, '/openapi.json', undefined, { method: 'GET', noToken: true })).body;
     assert.equal(spec.openapi, '3.1.0');
     assert.deepEqual(spec.paths['/API/core/version'].post.security, []);
-    assert.deepEqual(spec.paths['/API/core/status'].post.security, [{ hearthAuth: [] }]);
+    // The global token, or the console's session cookie with its CSRF header.
+    assert.deepEqual(spec.paths['/API/core/status'].post.security, [{ hearthAuth: [] }, { hearthSession: [], hearthCsrf: [] }]);
+    assert.equal(spec.components.securitySchemes.hearthSession.in, 'cookie');
     for (const p of ['core/version', 'core/stats', 'core/status', 'core/whoami', 'core/stop']) assert.ok(spec.paths[`/API/${p}`], p);
     const page = await fetch(`${d.url}/docs`);
     const html = await page.text();
@@ -197,6 +207,10 @@ describe('native command API and the global token', () => {
     assert.equal(bundle.status, 200);
     assert.ok((await bundle.arrayBuffer()).byteLength > 100_000);
     assert.equal((await fetch(`${d.url}/docs/..%2Fpackage.json`)).status, 404);
+    for (const name of Object.getOwnPropertyNames(Object.prototype)) {
+      assert.equal((await fetch(`${d.url}/docs/${name}`)).status, 404, `/docs/${name}`);
+    }
+    assert.equal((await fetch(`${d.url}/health`)).status, 200, 'and the daemon is still up');
   });
 
   it('logs one structured line per request, and never the token', async () => {
@@ -344,7 +358,7 @@ describe('replicas on PostgreSQL', async () => {
         assert.equal(stats.body.result.accounts, 0);
       }
       const applied = [a, b].flatMap((d) => d.logs().filter((l) => l.msg === 'store ready').flatMap((l) => l.applied as string[]));
-      assert.deepEqual(applied.sort(), ['0001_accounts'], 'each migration ran on one replica only');
+      assert.deepEqual(applied.sort(), MIGRATIONS.map((m) => m.id), 'each migration ran on one replica only');
       assert.ok(!a.output().includes('s3cret-pass') && !b.output().includes('s3cret-pass'), 'the store password is not logged');
       assert.ok(a.output().includes('postgres://postgres:***@'), 'the location is logged, redacted');
     } finally {

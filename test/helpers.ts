@@ -3,6 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { ManualClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import { Daemon } from '../src/daemon/daemon.js';
 import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/paths.js';
 
 export const CLI_MAIN = join(PACKAGE_ROOT, 'bin', 'hearth.js');
@@ -21,6 +26,8 @@ process.on('exit', () => {
 export interface RunningDaemon {
   home: string;
   url: string;
+  /** Every URL from the start-up line: HTTP first, then HTTPS when it is on. */
+  urls: string[];
   token: string;
   proc: ChildProcess;
   /** Everything the daemon wrote to stdout and stderr so far. */
@@ -36,13 +43,13 @@ process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-/** Starts a real hearthd on a free loopback port; resolves once it listens. */
+/** Starts a real hearthd on free loopback ports (HTTP and HTTPS); resolves once it listens. */
 export async function startDaemon(
   opts: { home?: string; env?: Record<string, string>; toml?: string; /** stop keeping output once started (benchmarks) */ discardOutput?: boolean } = {},
 ): Promise<RunningDaemon> {
   const home = opts.home ?? tempHome(opts.toml);
   const proc = spawn(process.execPath, [DAEMON_MAIN], {
-    env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', ...opts.env },
+    env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
@@ -60,7 +67,7 @@ export async function startDaemon(
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, any>);
-  const url = await new Promise<string>((resolve, reject) => {
+  const urls = await new Promise<string[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hearthd did not start:\n${out}`)), 15000);
     const check = () => {
       const line = logs().find((l) => Array.isArray(l.urls));
@@ -71,7 +78,7 @@ export async function startDaemon(
           proc.stdout!.removeAllListeners('data').resume();
           proc.stderr!.removeAllListeners('data').resume();
         }
-        resolve(line.urls[0] ?? '');
+        resolve(line.urls as string[]);
       }
     };
     proc.stdout!.on('data', check);
@@ -82,7 +89,8 @@ export async function startDaemon(
   });
   return {
     home,
-    url,
+    url: urls[0] ?? '',
+    urls,
     token: readFileSync(join(home, 'authtoken'), 'utf8').trim(),
     proc,
     output: () => out,
@@ -99,7 +107,7 @@ export async function startDaemon(
 export function runDaemonExpectingFailure(home: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [DAEMON_MAIN], {
-      env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', ...env },
+      env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -154,14 +162,62 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Runs the hearth CLI; answers exit code, stdout and stderr. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the hearth CLI (with `input` on its stdin, if given); answers exit code, stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = input === undefined ? 'ignore' : 'pipe';
+    const proc = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
+    proc.stdin?.on('error', () => {}); // the CLI may exit without reading it all
+    proc.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     proc.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+export interface InProcessDaemon {
+  home: string;
+  url: string;
+  token: string;
+  clock: ManualClock;
+  daemon: Daemon;
+  /** Every log line written so far, as text (to look for leaked secrets). */
+  logText(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real hearthd in this process, on HTTP over loopback, with a clock that moves only when the
+ * test says (`clock.advance(ms)`), so expiry is tested without sleeping. Waits until ready.
+ */
+export async function startInProcess(opts: { home?: string; env?: Record<string, string>; toml?: string; clock?: ManualClock } = {}): Promise<InProcessDaemon> {
+  const home = opts.home ?? tempHome(opts.toml);
+  const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const loaded = loadConfig({ HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', HEARTH_SECURITY_FAILURE_DELAY: '0', ...opts.env });
+  const daemon = new Daemon({ loaded, clock, logger: pino({ level: 'info' }, sink) });
+  await daemon.start();
+  const url = daemon.urls[0]!;
+  await waitFor('readiness', async () => (await fetch(`${url}/readiness`)).status === 200);
+  return {
+    home,
+    url,
+    token: readFileSync(join(home, 'authtoken'), 'utf8').trim(),
+    clock,
+    daemon,
+    logText: () => lines.join(''),
+    stop: () => daemon.stop('test'),
+  };
+}
+
+/** `Authorization` headers for each credential kind. */
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export const sessionAuth = (username: string, token: string) => ({ authorization: `Token ${Buffer.from(`${username}:${token}`).toString('base64')}` });

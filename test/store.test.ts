@@ -55,10 +55,10 @@ function storeSuite(kind: 'sqlite' | 'postgres', target: () => Promise<{ t: Stor
       const store = await fresh();
       try {
         const report = await migrate(store, clock, ['0001_accounts']);
-        assert.deepEqual(report.skipped, ['0001_accounts']);
+        assert.deepEqual(report.skipped, ALL, 'what builds on a skipped migration is skipped with it');
         assert.ok(!(await tableNames(store)).includes('accounts'));
         const later = await migrate(store, clock, []);
-        assert.deepEqual(later.applied, ['0001_accounts']);
+        assert.deepEqual(later.applied, ALL);
         assert.ok((await tableNames(store)).includes('accounts'));
       } finally {
         await store.close();

@@ -7,16 +7,32 @@ import type { Principal } from './principal.js';
 import { roleCovers, type Role } from './roles.js';
 
 export type AuthRequirement =
-  /** No credential needed (the small, explicit whitelist). */
-  | { public: true }
+  /**
+   * No credential needed (the small, explicit whitelist). With `identify`, a credential that is
+   * presented is still checked (a bad one → 401) and the command sees who called.
+   */
+  | { public: true; identify?: boolean }
   /**
    * A credential with at least `role`. `scope: 'own'` means the route acts on the caller's own
    * resources (the core checks ownership with `mayActOn`); `'any'` means on anyone's.
    */
-  | { role: Role; scope: 'own' | 'any' };
+  | {
+      role: Role;
+      scope: 'own' | 'any';
+      /**
+       * The route mints or changes stored credentials (devices, recovery tokens, passwords, roles,
+       * more role tokens): a role token may not call it, so automation cannot make credentials
+       * that outlive it or escape `max_token_chain`.
+       */
+      mints?: boolean;
+    };
 
 export const PUBLIC: AuthRequirement = { public: true };
+/** Open to anyone, but a presented credential counts (e.g. creating an account: the owner may choose its role). */
+export const PUBLIC_IDENTIFIED: AuthRequirement = { public: true, identify: true };
 export const need = (role: Role, scope: 'own' | 'any' = 'any'): AuthRequirement => ({ role, scope });
+/** `need`, for a route that mints or changes stored credentials (role tokens are refused). */
+export const needMinting = (role: Role, scope: 'own' | 'any' = 'any'): AuthRequirement => ({ role, scope, mints: true });
 
 /** 401 for no principal, 403 for one with too little role; returns when allowed. */
 export function authorize(principal: Principal | null, req: AuthRequirement): void {
@@ -25,10 +41,8 @@ export function authorize(principal: Principal | null, req: AuthRequirement): vo
   if (!roleCovers(principal.role, req.role)) {
     throw new HearthError('forbidden', `this call needs the ${req.role} role; the credential has ${principal.role}`);
   }
+  if (req.mints && principal.credential.kind === 'role') {
+    throw new HearthError('forbidden', 'a role token cannot make or change stored credentials; use a device, a session or the global token');
+  }
 }
 
-/** Whether `principal` may act on a resource owned by `accountId` (own, or a maintainer's any). */
-export function mayActOn(principal: Principal, accountId: string | null): boolean {
-  if (principal.owner || principal.role === 'maintainer') return true;
-  return principal.account !== null && principal.account.id === accountId;
-}

@@ -12,9 +12,12 @@ import { COMMANDS } from '../api/commands.js';
 import type { Command } from '../api/command.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config.js';
 import { runningPid } from '../daemon/home.js';
+import { checkNewPassword, hashPassword } from '../auth/passwords.js';
+import { HearthError } from '../errors.js';
 import { VERSION_CORE } from '../version.js';
-import { callCommand, CliError, endpointFor, isUsable, readToken, startDaemon } from './client.js';
+import { callCommand, CliError, endpointFor, isUsable, readToken, send, startDaemon } from './client.js';
 import { render, RENDERERS } from './render.js';
+import { fillSecrets, SecretReader, SECRET_HELP } from './secrets.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -28,7 +31,11 @@ const program = new Program('hearth')
   .option('--json', 'print results as JSON (errors too, on stderr)')
   .option('--home <dir>', 'the daemon home (default $HEARTH_HOME or ~/.config/hearth)')
   .option('--no-start', 'fail instead of starting the daemon when none answers')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `
+Passwords never have to be on the command line, where other local users could read them: hearth
+asks for each one not given, without echo (a new one twice), or reads it from stdin, one line
+each, when stdin is not a terminal.`);
 
 const globals = () => program.opts<GlobalOptions>();
 
@@ -69,23 +76,36 @@ async function ensureDaemon(loaded: LoadedConfig): Promise<void> {
   say(`hearthd started (pid ${pid}, log ${log})`);
 }
 
-function output(path: string, result: unknown): void {
+async function output(path: string, result: unknown): Promise<void> {
   if (globals().json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${(RENDERERS[path] ?? render)(result)}\n`);
+  process.stdout.write(`${await (RENDERERS[path] ?? render)(result)}\n`);
 }
+
+/** What each group of native commands is about, for the help. */
+const GROUPS: Record<string, string> = {
+  core: 'core commands: version, stats, status, whoami, stop',
+  bonafide: 'accounts (user) and invite codes (invite)',
+  user: 'accounts: create, list, log in and out, passwords, roles',
+  invite: 'invite codes for registration by invitation',
+  device: 'device tokens: list, revoke, refresh, and pairing a new device',
+  recovery: 'the recovery token, which gives device tokens',
+  token: 'role tokens for automation',
+  auth: 'the login log',
+};
 
 function addCommand(cmd: Command): void {
   const words = cmd.path.split('/');
   let parent = program;
   for (const word of words.slice(0, -1)) {
-    parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(`${word} commands`);
+    parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(GROUPS[word] ?? `${word} commands`);
   }
   const props = (cmd.params as TObject).properties as Record<string, TSchema>;
   const names = paramNames(cmd);
   const leaf = parent.command(words.at(-1)!).description(`${cmd.summary}  [POST /API/${cmd.path}]`);
   if (names.length) leaf.argument('[params...]', `positional params, in order: ${names.join(' ')}`);
   const options = names.map((name) => {
-    const opt = new Option(`${flagOf(name)} <value>`, props[name]!.description ?? name);
+    const help = props[name]!.description ?? name;
+    const opt = new Option(`${flagOf(name)} <value>`, props[name]!.writeOnly ? `${help}; ${SECRET_HELP}` : help);
     leaf.addOption(opt);
     return { name, attr: opt.attributeName() };
   });
@@ -94,13 +114,59 @@ function addCommand(cmd: Command): void {
     const opts = (names.length ? args[1] : args[0]) as Record<string, string | undefined>;
     const named = Object.fromEntries(options.map(({ name, attr }) => [name, opts[attr]]));
     const params = buildParams(cmd, positional, named);
+    await fillSecrets(cmd, params);
     const loaded = config();
     await ensureDaemon(loaded);
-    output(cmd.path, await call(loaded, cmd.path, params));
+    await output(cmd.path, await call(loaded, cmd.path, params));
   });
 }
 
 for (const cmd of COMMANDS) addCommand(cmd);
+
+program.commands
+  .find((c) => c.name() === 'vault')!
+  .command('register')
+  .description('Register a Bitwarden vault: keys are made here from the master password (read from the terminal or stdin, never the command line); the daemon never sees it')
+  .argument('[username]', 'the account (default: the one your credential belongs to; the global token must name one)')
+  .option('--kdf <kind>', 'pbkdf2 (PBKDF2-SHA256) or argon2id', 'pbkdf2')
+  .option('--iterations <n>', 'KDF iterations (default 600000 for PBKDF2, 3 for Argon2id)')
+  .option('--memory <MiB>', 'Argon2id memory in MiB (default 64)')
+  .option('--parallelism <n>', 'Argon2id lanes (default 4)')
+  .option('--name <name>', 'a display name for the vault')
+  .action(async (username: string | undefined, opts: { kdf?: string; iterations?: string; memory?: string; parallelism?: string; name?: string }) => {
+    const { kdfFromOptions, MIN_MASTER_PASSWORD } = await import('./vault.js');
+    const { makeRegistration, registerFinishBody } = await import('../vault-client/crypto.js');
+    let kdf;
+    try {
+      kdf = kdfFromOptions(opts);
+    } catch (err) {
+      throw new CliError('cli:badOption', (err as Error).message);
+    }
+    const loaded = config();
+    await ensureDaemon(loaded);
+    const { token, email } = (await call(loaded, 'vault/registration_token', username ? { username } : {})) as { token: string; email: string };
+    const reader = new SecretReader();
+    let password: string;
+    try {
+      password = await reader.read('the master password', `Master password for ${email}: `, true);
+    } finally {
+      reader.close();
+    }
+    if (password.length < MIN_MASTER_PASSWORD) throw new CliError('cli:badPassword', `the master password must be at least ${MIN_MASTER_PASSWORD} characters`);
+    say(`deriving keys (${kdf.kdfType === 0 ? `PBKDF2-SHA256, ${kdf.iterations} iterations` : `Argon2id, ${kdf.iterations} iterations, ${kdf.memory} MiB`})…`);
+    const reg = await makeRegistration(email, password, kdf);
+    const res = await send(endpointFor(loaded), 'POST', '/bitwarden/identity/accounts/register/finish', registerFinishBody(reg, token, opts.name));
+    if (res.status !== 200) throw new CliError(`http:${res.status}`, String(res.body?.message ?? 'registration failed'));
+    // Where clients go: the HTTPS URL, and the CA they must trust (null with a certificate of your own).
+    const { tls } = (await call(loaded, 'core/status', {})) as { tls: { url: string; ca_cert_path: string | null } | null };
+    output('vault/register', {
+      registered: email,
+      kdf: kdf.kdfType === 0 ? 'pbkdf2' : 'argon2id',
+      iterations: kdf.iterations,
+      server: tls ? `${tls.url}/bitwarden` : null,
+      trust: tls?.ca_cert_path ?? null,
+    });
+  });
 
 const daemon = program.command('daemon').description('start, stop or inspect hearthd');
 daemon
@@ -116,7 +182,7 @@ daemon
       const { pid, log } = await startDaemon(loaded);
       say(`hearthd started (pid ${pid}, log ${log})`);
     }
-    if (globals().json) output('', { running: true, pid: runningPid(loaded.home) });
+    if (globals().json) await output('', { running: true, pid: runningPid(loaded.home) });
   });
 daemon
   .command('stop')
@@ -133,7 +199,7 @@ daemon
       if (runningPid(loaded.home) !== null) throw new CliError('daemon:stopTimeout', `hearthd (pid ${pid}) has not exited yet`);
       say(`hearthd stopped (pid ${pid})`);
     }
-    if (globals().json) output('', { running: false });
+    if (globals().json) await output('', { running: false });
   });
 daemon
   .command('status')
@@ -142,7 +208,7 @@ daemon
     const loaded = config();
     const pid = runningPid(loaded.home);
     if (pid === null) {
-      if (globals().json) output('', { running: false });
+      if (globals().json) await output('', { running: false });
       else process.stdout.write('hearthd is not running\n');
       process.exitCode = 3;
       return;
@@ -150,7 +216,19 @@ daemon
     const status = await call(loaded, 'core/status', {});
     if (globals().json) return output('', { running: true, pid, ...(status as object) });
     process.stdout.write(`pid      ${pid}\n`);
-    output('core/status', status);
+    await output('core/status', status);
+  });
+
+const admin = program.command('admin').description('local tasks for the server owner (no daemon needed)');
+admin
+  .command('hash-password')
+  .description('read a password (twice on a terminal, else one line of stdin) and print its argon2id hash for [security] admin_password_hash')
+  .action(async () => {
+    const reader = new SecretReader();
+    const password = await reader.read('the password', 'Admin password: ', true).finally(() => reader.close());
+    checkNewPassword(password, 'the password');
+    const hash = await hashPassword(password);
+    await output('', globals().json ? { hash } : hash);
   });
 
 function fail(code: string, message: string): never {
@@ -160,7 +238,7 @@ function fail(code: string, message: string): never {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CliError) fail(err.code, err.message);
+  if (err instanceof CliError || err instanceof HearthError) fail(err.code, err.message);
   if (err instanceof ConfigError) fail('config', err.message);
   fail('cli:error', err instanceof Error ? err.message : String(err));
 });

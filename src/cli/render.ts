@@ -25,13 +25,52 @@ export function render(value: unknown, indent = ''): string {
     .join('\n');
 }
 
+/** An aligned table with a header row; "(none)" when there are no rows. */
+export function table<T>(rows: T[], columns: [header: string, cell: (row: T) => unknown][]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = [columns.map(([header]) => header), ...rows.map((row) => columns.map(([, cell]) => scalar(cell(row))))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
+  return cells.map((line) => line.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** `2026-06-01T12:00:00.000Z` → `2026-06-01 12:00:00Z`: still UTC, easier to read in a column. */
+const when = (iso: string | null) => iso && iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const yes = (b: boolean) => (b ? 'yes' : '');
+
+interface Pairing {
+  token: string;
+  expires_at: string;
+}
+
+/** The phrase, as words and as a QR code to scan, and how the new device uses it. */
+async function pairing(r: Pairing): Promise<string> {
+  // Loaded only here: no other command pays for the QR library.
+  const { default: QRCode } = await import('qrcode');
+  const qr = await QRCode.toString(r.token, { type: 'terminal', small: true });
+  const minutes = Math.round((Date.parse(r.expires_at) - Date.now()) / 60_000);
+  return [
+    'Pairing phrase for a new device (single use):',
+    '',
+    `  ${r.token}`,
+    '',
+    qr.trimEnd(),
+    '',
+    `valid until ${when(r.expires_at)} (${minutes} minutes)`,
+    '',
+    'The new device trades it for its own device token with',
+    `  hearth device authorize "${r.token}" <name>`,
+    'or POST /auth/new_device/authorize {"token": "<the words>", "device": "<name>"}',
+  ].join('\n');
+}
+
 interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
+  tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string } | null;
 }
 
 /** Commands whose results read better in a shape of their own. */
-export const RENDERERS: Record<string, (result: any) => string> = {
+export const RENDERERS: Record<string, (result: any) => string | Promise<string>> = {
   'core/status': (r: StatusResult) => {
     const names = Object.keys(r.childrenStatus);
     const width = Math.max(...names.map((n) => n.length));
@@ -39,6 +78,47 @@ export const RENDERERS: Record<string, (result: any) => string> = {
       const c = r.childrenStatus[n]!;
       return `  ${n.padEnd(width)}  ${c.status}${c.error ? `  (${c.error})` : ''}`;
     });
-    return [`hearthd  ${r.status}`, ...lines].join('\n');
+    const tls = r.tls
+      ? [
+          `https  ${r.tls.url}`,
+          r.tls.ca_cert_path ? `  ca           ${r.tls.ca_cert_path}` : `  certificate  ${r.tls.cert_path}`,
+          `  fingerprint  ${r.tls.ca_cert_fingerprint}`,
+        ]
+      : [];
+    return [`hearthd  ${r.status}`, ...lines, ...tls].join('\n');
   },
+  'device/pair': pairing,
+  'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>
+    table(rows, [
+      ['NAME', (d) => d.name],
+      ['ROLE', (d) => d.role],
+      ['CREATED', (d) => when(d.date)],
+      ['LAST USED', (d) => when(d.last_used)],
+      ['THIS ONE', (d) => yes(d.is_caller)],
+    ]),
+  'token/list': (rows: { id: string; role: string; issued_at: string; expires_at: string; revoked: boolean }[]) =>
+    table(rows, [
+      ['ID', (t) => t.id],
+      ['ROLE', (t) => t.role],
+      ['ISSUED', (t) => when(t.issued_at)],
+      ['EXPIRES', (t) => when(t.expires_at)],
+      ['STATE', (t) => (t.revoked ? 'revoked' : 'active')],
+    ]),
+  'auth/log': (rows: { at: string; surface: string; username: string; address: string; success: boolean; reason: string }[]) =>
+    table(rows, [
+      ['TIME', (e) => when(e.at)],
+      ['RESULT', (e) => (e.success ? 'ok' : 'FAILED')],
+      ['USERNAME', (e) => e.username],
+      ['SURFACE', (e) => e.surface],
+      ['ADDRESS', (e) => e.address],
+      ['REASON', (e) => e.reason],
+    ]),
+  'bonafide/user/list': (rows: { username: string; role: string; owner: boolean; full_name: string | null; created_at: string }[]) =>
+    table(rows, [
+      ['USERNAME', (a) => a.username],
+      ['ROLE', (a) => a.role],
+      ['OWNER', (a) => yes(a.owner)],
+      ['FULL NAME', (a) => a.full_name],
+      ['CREATED', (a) => when(a.created_at)],
+    ]),
 };

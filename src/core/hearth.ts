@@ -19,6 +19,17 @@ export class RequestCounters {
   }
 }
 
+/** What `core/status` tells of HTTPS: where, and the fingerprint a client checks the CA (or certificate) by. */
+export interface TlsStatus {
+  url: string;
+  /** `SHA256: <hex>` of the local CA, or of the configured certificate. */
+  ca_cert_fingerprint: string;
+  /** The local CA's certificate, for clients to trust; null when a configured certificate is used. */
+  ca_cert_path: string | null;
+  cert_path: string;
+  not_after: string;
+}
+
 export interface HearthOptions {
   config: Config;
   home: string;
@@ -34,6 +45,12 @@ export class Hearth {
   /** Set when a graceful stop begins: answers then close their connections. */
   stopping = false;
   private storeRef: Store | null = null;
+  /** HTTPS as served, once it listens; null when it is off. */
+  tls: TlsStatus | null = null;
+  /** The AES-256 key role tokens are sealed with, derived from `[security] token_encryption_key` at start. */
+  roleTokenKey: Buffer = Buffer.alloc(0);
+  /** The HS256 key of the vault's access tokens, derived from the same secret at start. */
+  vaultJwtKey: Uint8Array = new Uint8Array(0);
 
   constructor(readonly options: HearthOptions) {
     this.startedAt = options.clock.now();

@@ -2,7 +2,7 @@
 import type { Principal } from '../auth/principal.js';
 import { API_VERSION, VERSION_CORE } from '../version.js';
 import type { ComponentState, ComponentStatus } from './components.js';
-import type { Hearth } from './hearth.js';
+import type { Hearth, TlsStatus } from './hearth.js';
 
 export function version() {
   return { version_core: VERSION_CORE, api_version: API_VERSION };
@@ -30,8 +30,11 @@ export async function stats(h: Hearth) {
   };
 }
 
-/** The daemon's overall state: failed if any component failed, starting while any starts. */
-export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState> } {
+/**
+ * The daemon's overall state: failed if any component failed, starting while any starts; and
+ * HTTPS's URL and certificate fingerprint (null when it is off).
+ */
+export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState>; tls: TlsStatus | null } {
   const children = h.components.snapshot();
   const states = Object.values(children).map((c) => c.status);
   const overall: ComponentStatus = states.includes('failed')
@@ -41,7 +44,7 @@ export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Re
       : states.includes('starting')
         ? 'starting'
         : 'on';
-  return { status: overall, childrenStatus: children };
+  return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls } };
 }
 
 export function whoami(principal: Principal | null) {

@@ -5,18 +5,25 @@
  */
 import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { globalTokenResolver, type Resolver } from '../auth/resolvers.js';
-import type { CredentialKind } from '../auth/principal.js';
+import { isPasswordHash } from '../auth/passwords.js';
+import { resolversFor } from '../auth/resolvers.js';
+import { deriveRoleTokenKey } from '../core/role-tokens.js';
+import { deriveVaultJwtKey } from '../core/vault/accounts.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, inHome, parseListen, type LoadedConfig } from '../config.js';
 import { Hearth } from '../core/hearth.js';
 import { buildServer } from '../http/server.js';
 import { migrate, openStore, storeTarget, type Store } from '../store/store.js';
 import { VERSION_CORE } from '../version.js';
-import { ensureAuthToken, ensureHome, removeOwnPidFile, writePidFile } from './home.js';
+import { ensureAuthToken, ensureHome, ensureTokenKey, removeOwnPidFile, writePidFile } from './home.js';
+import { prepareTls, type TlsMaterial } from './tls.js';
+
+/** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
+const TLS_CHECK_MS = 12 * 3_600_000;
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -38,12 +45,25 @@ function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
+/** Why listening failed, in words. */
+function listenFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+}
+
+function urlOf(scheme: 'http' | 'https', addr: AddressInfo): string {
+  return `${scheme}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+}
+
 export class Daemon {
   readonly hearth: Hearth;
   readonly log: Logger;
   private app: FastifyInstance | null = null;
   private socketServer: Server | null = null;
   private socketPath: string | null = null;
+  private tlsServer: HttpsServer | null = null;
+  private tlsTimer: NodeJS.Timeout | null = null;
+  private tls: TlsMaterial | null = null;
   private store: Store | null = null;
   private storeRetry: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -72,12 +92,21 @@ export class Daemon {
     }
     ensureHome(home);
     const token = ensureAuthToken(home);
-    const resolvers = new Map<CredentialKind, Resolver>([['global', globalTokenResolver(token.token)]]);
+    // A hash nothing can verify would make /auth refuse every password, silently.
+    if (config.security.admin_password_hash && !isPasswordHash(config.security.admin_password_hash)) {
+      throw new ConfigError('[security] admin_password_hash: not an argon2 or bcrypt hash; make one with "hearth admin hash-password"');
+    }
+    const tokenSecret = config.security.token_encryption_key || ensureTokenKey(home);
+    this.hearth.roleTokenKey = deriveRoleTokenKey(tokenSecret);
+    this.hearth.vaultJwtKey = deriveVaultJwtKey(tokenSecret);
+    const resolvers = resolversFor(this.hearth, token.token);
 
     components.set('store', 'starting');
     components.set('web', config.services.web ? 'starting' : 'off');
     components.set('socket', config.server.socket ? 'starting' : 'off');
     components.set('docs', config.services.docs ? 'on' : 'off');
+    const tlsOn = config.services.web && config.server.tls_listen !== '';
+    components.set('tls', tlsOn ? 'starting' : 'off');
 
     const app = await buildServer({ hearth: this.hearth, logger: this.log, resolvers });
     this.app = app;
@@ -88,27 +117,93 @@ export class Daemon {
       components.set('socket', 'on');
     }
 
+    // The certificate before any port: a bad one stops start-up before anything listens. HTTPS
+    // binds before HTTP, whose "listening" line must not come before a failure to bind.
+    const tls = tlsOn ? await prepareTls(config, home) : null;
+    const tlsUrl = tls ? await this.listenTls(tls, app) : null;
+
     if (config.services.web) {
       const { host, port } = parseListen(config.server.listen);
       try {
         await app.listen({ host, port });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-        throw new ConfigError(`cannot listen on ${config.server.listen}: ${why} (set [server] listen or HEARTH_SERVER_LISTEN)`);
+        throw new ConfigError(`cannot listen on ${config.server.listen}: ${listenFailure(err)} (set [server] listen or HEARTH_SERVER_LISTEN)`);
       }
       const addr = app.server.address();
-      if (addr && typeof addr === 'object') {
-        this.urls.push(`http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`);
-      }
+      if (addr && typeof addr === 'object') this.urls.push(urlOf('http', addr));
       components.set('web', 'on');
     }
+    if (tlsUrl) this.urls.push(tlsUrl); // after http: clients and tests take the first URL
     writePidFile(home);
+    const tlsLog = this.hearth.tls && { ca_cert_fingerprint: this.hearth.tls.ca_cert_fingerprint, ca_cert_path: this.hearth.tls.ca_cert_path, cert_path: this.hearth.tls.cert_path };
     this.log.info(
-      { version: VERSION_CORE, urls: this.urls, socket: this.socketPath, authtoken: token.path, home },
-      `hearthd ${VERSION_CORE} listening on ${[...this.urls, this.socketPath ? `unix:${this.socketPath}` : null].filter(Boolean).join(' and ')}; API token in ${token.path}`,
+      { version: VERSION_CORE, urls: this.urls, socket: this.socketPath, authtoken: token.path, home, tls: tlsLog },
+      `hearthd ${VERSION_CORE} listening on ${[...this.urls, this.socketPath ? `unix:${this.socketPath}` : null].filter(Boolean).join(' and ')}; API token in ${token.path}` +
+        (tlsLog?.ca_cert_path ? `; HTTPS CA certificate in ${tlsLog.ca_cert_path} (${tlsLog.ca_cert_fingerprint})` : ''),
     );
+    if (tls) this.logTls(tls); // only now: a start that fails says one line, and nothing before it
     void this.startStore(target);
+  }
+
+  /** HTTPS: the same routes as HTTP, on `[server] tls_listen`, with the certificate prepared at start. */
+  private async listenTls(tls: TlsMaterial, app: FastifyInstance): Promise<string> {
+    const { config } = this.hearth;
+    const { host, port } = parseListen(config.server.tls_listen, 'tls_listen');
+    // req.socket.encrypted is set on these connections, so Fastify's req.protocol is 'https'.
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, app.routing);
+    // A client that does not trust the certificate hangs up during the handshake: not our error.
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new ConfigError(`cannot listen on ${config.server.tls_listen}: ${listenFailure(err)} (set [server] tls_listen or HEARTH_SERVER_TLS_LISTEN; empty disables HTTPS)`)));
+      server.listen(port, host, () => resolve());
+    });
+    this.tlsServer = server;
+    const url = urlOf('https', server.address() as AddressInfo);
+    this.useTls(tls, url);
+    this.hearth.components.set('tls', 'on');
+    this.tlsTimer = setInterval(() => void this.checkTls(), TLS_CHECK_MS).unref();
+    return url;
+  }
+
+  private useTls(tls: TlsMaterial, url: string): void {
+    this.tls = tls;
+    this.hearth.tls = {
+      url,
+      ca_cert_fingerprint: tls.fingerprint,
+      ca_cert_path: tls.caPath,
+      cert_path: tls.certPath,
+      not_after: tls.notAfter.toISOString(),
+    };
+  }
+
+  /** What the owner should know of a certificate just taken into use. */
+  private logTls(tls: TlsMaterial): void {
+    if (tls.renewed) this.log.info({ cert_path: tls.certPath, reason: tls.renewed, not_after: tls.notAfter.toISOString() }, 'made a new HTTPS server certificate');
+    for (const warning of tls.warnings) this.log.warn({ cert_path: tls.certPath }, warning);
+  }
+
+  /**
+   * While running: makes a new server certificate before the old one ends, and picks up a
+   * configured one replaced on disk. On failure HTTPS keeps its certificate and reports failed.
+   * Runs on a timer; public so that tests need not wait for it.
+   */
+  async checkTls(): Promise<void> {
+    const { components, config } = this.hearth;
+    const { home } = this.opts.loaded;
+    if (!this.tlsServer || this.stopping) return;
+    try {
+      const tls = await prepareTls(config, home);
+      if (tls.cert !== this.tls?.cert || tls.key !== this.tls?.key) {
+        this.tlsServer.setSecureContext({ cert: tls.cert, key: tls.key });
+        this.useTls(tls, this.hearth.tls!.url);
+        this.logTls(tls);
+      }
+      components.set('tls', 'on');
+    } catch (err) {
+      const message = (err as Error).message;
+      components.set('tls', 'failed', message);
+      this.log.warn({ err: message }, 'HTTPS certificate check failed; serving the current one');
+    }
   }
 
   /** The CLI's channel: the same routes on a Unix socket only the owner can open. */
@@ -173,27 +268,31 @@ export class Daemon {
     if (!quiet) this.log.info({ reason }, 'stopping');
     this.hearth.stopping = true;
     if (this.storeRetry) clearTimeout(this.storeRetry);
-    for (const name of ['web', 'socket'] as const) {
+    if (this.tlsTimer) clearInterval(this.tlsTimer);
+    for (const name of ['web', 'socket', 'tls'] as const) {
       if (components.get(name)?.status === 'on') components.set(name, 'stopping');
     }
     const force = setTimeout(() => {
       this.log.warn({ afterSeconds: config.server.shutdown_timeout }, 'closing connections still busy');
       this.app?.server.closeAllConnections();
       this.socketServer?.closeAllConnections();
+      this.tlsServer?.closeAllConnections();
     }, config.server.shutdown_timeout * 1000);
-    const socketClosed = this.socketServer
-      ? new Promise<void>((resolve) => {
-          this.socketServer!.close(() => resolve());
-          this.socketServer!.closeIdleConnections();
-        })
-      : Promise.resolve();
-    await Promise.all([this.app?.close(), socketClosed]);
+    const closed = (server: Server | HttpsServer | null) =>
+      server
+        ? new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          })
+        : Promise.resolve();
+    await Promise.all([this.app?.close(), closed(this.socketServer), closed(this.tlsServer)]);
     clearTimeout(force);
     if (this.store) {
       components.set('store', 'stopping');
       await this.store.close();
     }
-    for (const name of ['web', 'socket', 'store'] as const) components.set(name, 'off');
+    for (const name of ['web', 'socket', 'tls', 'store'] as const) components.set(name, 'off');
+    this.hearth.tls = null;
     if (this.socketPath) rmSync(this.socketPath, { force: true });
     removeOwnPidFile(this.opts.loaded.home);
     if (!quiet) this.log.info('stopped');

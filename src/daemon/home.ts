@@ -1,5 +1,5 @@
 /** The daemon's home: its directory, the global API token file and the pid file. */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../auth/secrets.js';
 import { ConfigError } from '../config.js';
@@ -7,6 +7,7 @@ import { ConfigError } from '../config.js';
 export const AUTHTOKEN_FILE = 'authtoken';
 export const PID_FILE = 'hearthd.pid';
 export const LOG_FILE = 'hearthd.log';
+export const TOKEN_KEY_FILE = 'token.key';
 
 /** Creates the home (0700) if needed and proves it writable; a ConfigError says why not. */
 export function ensureHome(home: string): void {
@@ -20,16 +21,22 @@ export function ensureHome(home: string): void {
   }
 }
 
-/** Writes `data` to `path` with mode 0600 only if no file is there yet; false if one was. */
-function writeSecretOnce(path: string, data: string): boolean {
+/** Writes `data` to a new temporary file next to `path` (`mode`, fsynced); answers its name. */
+function writeTemp(path: string, data: string, mode: number): string {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
+  const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  return tmp;
+}
+
+/** Writes `data` to `path` (mode 0600 unless told) only if no file is there yet; false if one was. */
+export function writeSecretOnce(path: string, data: string, mode = 0o600): boolean {
+  const tmp = writeTemp(path, data, mode);
   try {
     linkSync(tmp, path); // atomic, and never replaces a token another process just wrote
     return true;
@@ -38,6 +45,17 @@ function writeSecretOnce(path: string, data: string): boolean {
     throw err;
   } finally {
     rmSync(tmp, { force: true });
+  }
+}
+
+/** Replaces `path` with `data` atomically: readers see the old file or the new one, never half. */
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = writeTemp(path, data, mode);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
 
@@ -74,6 +92,27 @@ export function ensureAuthToken(home: string): { path: string; token: string } {
     throw new ConfigError(`${path} does not hold a valid token (64 hex characters); delete it to get a new one`);
   }
   return { path, token };
+}
+
+/**
+ * The secret role tokens are sealed under when `[security] token_encryption_key` is empty:
+ * 32 random bytes in `$HEARTH_HOME/token.key` (0600), made on first start. Delete it to revoke
+ * every role token.
+ */
+export function ensureTokenKey(home: string): string {
+  const path = join(home, TOKEN_KEY_FILE);
+  try {
+    try {
+      statSync(path);
+    } catch {
+      writeSecretOnce(path, `${randomToken(32)}\n`);
+    }
+    const key = readFileSync(path, 'utf8').trim();
+    if (key.length < 32) throw new Error('too short');
+    return key;
+  } catch (err) {
+    throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get a new key`);
+  }
 }
 
 export function writePidFile(home: string): string {

@@ -50,6 +50,10 @@ export function toHearthError(err: unknown, bodyLimit: number): HearthError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HearthError('badRequest', 'the Content-Length does not match the body');
   }
+  // Two requests raced to make the same thing; the second is told, not given a 500.
+  if (e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new HearthError('conflict', 'it exists already (made by another request at the same time)');
+  }
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new HearthError('badRequest', `the body is not valid JSON: ${e.message}`);
   }
@@ -62,4 +66,13 @@ export function toHearthError(err: unknown, bodyLimit: number): HearthError {
 
 export function envelope(err: HearthError) {
   return { result: null, error: { code: err.code, message: err.message } };
+}
+
+/**
+ * How each surface says what went wrong: the native envelope, or (SelfPrivacy's REST and Swarm
+ * Bee's token service) a small object with the message and the same code.
+ */
+export function errorBody(surface: string | undefined, err: HearthError): unknown {
+  if (surface === 'rest' || surface === 'tokens') return { error: err.message, code: err.code };
+  return envelope(err);
 }

@@ -6,19 +6,25 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authorize } from '../auth/policy.js';
-import type { CredentialKind, Principal } from '../auth/principal.js';
-import { resolvePrincipal, type Resolver } from '../auth/resolvers.js';
+import type { Principal } from '../auth/principal.js';
+import { resolvePrincipal, type Resolver, type Scheme } from '../auth/resolvers.js';
 import type { Hearth } from '../core/hearth.js';
 import { HearthError } from '../errors.js';
-import { envelope, toHearthError } from './errors.js';
+import { isHttps } from './client.js';
+import { envelope, errorBody, toHearthError } from './errors.js';
+import { checkOrigin } from './origin.js';
 import { SURFACE_CREDENTIALS, type HearthRouteConfig } from './route-config.js';
+import { consoleSurface } from './surfaces/console.js';
 import { healthSurface } from './surfaces/health.js';
 import { nativeSurface } from './surfaces/native.js';
+import { REST_PREFIXES, restSurface } from './surfaces/rest.js';
+import { tokensSurface } from './surfaces/tokens.js';
+import { bitwardenSurface } from './surfaces/bitwarden.js';
 
 export interface ServerOptions {
   hearth: Hearth;
   logger: Logger;
-  resolvers: Map<CredentialKind, Resolver>;
+  resolvers: Map<Scheme, Resolver>;
 }
 
 /** Routes as registered, for the start-up check and the test that walks them. */
@@ -27,6 +33,8 @@ export interface RegisteredRoute {
   url: string;
   config: Partial<HearthRouteConfig>;
 }
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export async function buildServer({ hearth, logger, resolvers }: ServerOptions): Promise<FastifyInstance> {
   const { config } = hearth;
@@ -39,6 +47,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Behind a reverse proxy the client's address (rate limits, login log) and scheme (secure
+    // cookies) come from X-Forwarded-*, believed only from the proxies the owner names.
+    trustProxy: config.server.trusted_proxies.length ? config.server.trusted_proxies : false,
     // Errors raised before routing (a malformed URL) get the same envelope as the rest.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       const e = err.code === 'FST_ERR_BAD_URL' ? new HearthError('badRequest', 'the URL is not valid (bad percent-encoding)') : toHearthError(err, config.server.body_limit);
@@ -69,6 +80,11 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   // never gets a large body parsed. Callback-style hooks: every request pays for these.
   app.addHook('onRequest', (req, _reply, done) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
+    try {
+      checkOrigin(req, config.server.domain, route.crossOrigin);
+    } catch (err) {
+      return done(err as Error);
+    }
     if (!route.auth) return done(); // the not-found handler
     for (const component of route.requires ?? []) {
       if (!hearth.components.isOn(component)) {
@@ -76,14 +92,14 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
         return done(new HearthError('notFound', `${req.routeOptions.url} is not available yet: ${component} is ${status}`));
       }
     }
-    if ('public' in route.auth) return done();
+    if ('public' in route.auth && !route.auth.identify) return done();
     const requirement = route.auth;
     const decide = (principal: Principal | null) => {
       req.principal = principal;
       authorize(principal, requirement);
     };
     try {
-      const resolved = resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers);
+      const resolved = resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers, { https: isHttps(req) });
       if (resolved instanceof Promise) {
         resolved.then(decide).then(() => done(), done);
         return;
@@ -97,8 +113,11 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
 
   // While stopping, each answer closes its connection, so a keep-alive client does not hold
   // the stop open until its idle timeout.
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (hearth.stopping) reply.header('connection', 'close');
+    // Answers of the API carry tokens and account data: no cache keeps them.
+    const surface = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
+    if (surface === 'native' || surface === 'rest' || surface === 'tokens') reply.header('cache-control', 'no-store');
     done(null, payload);
   });
 
@@ -123,13 +142,32 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   app.setErrorHandler((err, req, reply) => {
     const e = toHearthError(err, config.server.body_limit);
     if (e.code === 'internal') req.log.error({ err }, 'unexpected error');
-    return reply.status(e.status).send(envelope(e));
+    const retryAfter = e.details?.retryAfter;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    const route = req.routeOptions.config as Partial<HearthRouteConfig>;
+    if (e.status === 401 && route.challenge) void reply.header('www-authenticate', route.challenge);
+    return reply.status(e.status).send(errorBody(route.surface, e));
   });
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/API/') && req.method !== 'POST') {
       return reply.status(405).header('allow', 'POST').send(envelope(new HearthError('methodNotAllowed', 'native commands are called with POST')));
     }
-    const what = req.url.startsWith('/API/') ? `unknown command ${req.url.slice(5).split('?')[0]}` : `no route ${req.method} ${req.url.split('?')[0]}`;
+    const path = req.url.split('?')[0]!;
+    // SelfPrivacy checks credentials before routing: an unknown path of its surface, asked
+    // without any, answers 401 rather than telling what exists.
+    if (REST_PREFIXES.some((p) => path.startsWith(p))) {
+      if (!req.headers.authorization && !req.headers['x-hearth-auth']) {
+        return reply.status(401).send(errorBody('rest', new HearthError('user:noAuth', 'this call needs a credential')));
+      }
+      // A route of SelfPrivacy's that exists with another method answers 405, as its API did.
+      const allow = HTTP_METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }));
+      if (allow.length) {
+        const e = new HearthError('methodNotAllowed', `${req.method} ${path} is not allowed; use ${allow.join(' or ')}`);
+        return reply.status(405).header('allow', allow.join(', ')).send(errorBody('rest', e));
+      }
+      return reply.status(404).send(errorBody('rest', new HearthError('notFound', `no route ${req.method} ${path}`)));
+    }
+    const what = req.url.startsWith('/API/') ? `unknown command ${req.url.slice(5).split('?')[0]}` : `no route ${req.method} ${path}`;
     return reply.status(404).send(envelope(new HearthError('notFound', what)));
   });
 
@@ -139,6 +177,10 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   }
   await app.register(healthSurface, { hearth });
   await app.register(nativeSurface, { hearth });
+  await app.register(restSurface, { hearth });
+  await app.register(tokensSurface, { hearth });
+  await app.register(consoleSurface, { hearth });
+  await app.register(bitwardenSurface, { hearth, prefix: '/bitwarden' });
   return app;
 }
 

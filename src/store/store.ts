@@ -2,7 +2,7 @@
  * The store: one schema over the embedded SQLite file (default) or PostgreSQL, through Kysely.
  * Drivers are loaded only for the kind in use, so the SQLite default never loads `pg`.
  */
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { ConfigError, inHome } from '../config.js';
 import type { Clock } from '../clock.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -49,6 +49,33 @@ function redactUrl(url: string): string {
   }
 }
 
+/** Statements kept prepared, by SQL text; the least recently used goes first. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, which costs SQLite more than running an indexed lookup does.
+ * Statements are kept by their SQL text instead (the parameters are bound on each run). Safe to
+ * share: Kysely runs one query at a time on the connection, and SQLite re-prepares a statement
+ * by itself when the schema changes under it.
+ */
+function withStatementCache(file: import('better-sqlite3').Database): SqliteDatabase {
+  const statements = new Map<string, ReturnType<typeof file.prepare>>();
+  return {
+    close: () => file.close(),
+    prepare(sqlText) {
+      let stmt = statements.get(sqlText);
+      if (stmt) {
+        statements.delete(sqlText);
+      } else {
+        stmt = file.prepare(sqlText);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sqlText, stmt);
+      return stmt;
+    },
+  };
+}
+
 export interface OpenOptions {
   /** SQLite busy timeout in ms; migrations use 0 so a locked file is retried without blocking. */
   busyTimeoutMs?: number;
@@ -66,7 +93,7 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
       file.close();
       throw err;
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
     return {
       kind: 'sqlite',
       location: t.target,
@@ -86,6 +113,27 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     throw err;
   });
   return { kind: 'postgres', location: redactUrl(t.target), db, setBusyTimeout: () => {}, close: () => db.destroy() };
+}
+
+/**
+ * A query built and compiled once per store, then run with new parameters: for the lookups every
+ * authenticated request makes, where building and compiling a query costs more than running it.
+ * `build` must turn its arguments into the query's parameters, in order (checked on first use).
+ */
+export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database>, ...params: P) => { compile(): CompiledQuery<O> }) {
+  const texts = new WeakMap<Kysely<Database>, string>();
+  return async (db: Kysely<Database>, ...params: P): Promise<O[]> => {
+    let text = texts.get(db);
+    if (text === undefined) {
+      const compiled = build(db, ...params).compile();
+      if (compiled.parameters.length !== params.length || compiled.parameters.some((v, i) => v !== params[i])) {
+        throw new Error('compiledOnce: the query\'s parameters must be its arguments, in order');
+      }
+      text = compiled.sql;
+      texts.set(db, text);
+    }
+    return (await db.executeQuery(CompiledQuery.raw(text, params))).rows as O[];
+  };
 }
 
 export const DISABLE_ALL = 'DISABLE_ALL';
@@ -120,7 +168,7 @@ export async function migrate(
       const done = new Set((await conn.selectFrom('hearth_migrations').select('id').execute()).map((r) => r.id));
       for (const m of migrations) {
         if (done.has(m.id)) continue;
-        if (skipped.includes(m.id)) {
+        if (skipped.includes(m.id) || m.needs?.some((id) => !done.has(id))) {
           report.skipped.push(m.id);
           continue;
         }
@@ -129,6 +177,7 @@ export async function migrate(
           await tx.insertInto('hearth_migrations').values({ id: m.id, applied_at: clock.now() }).execute();
         });
         report.applied.push(m.id);
+        done.add(m.id);
       }
     } finally {
       if (store.kind === 'postgres') await sql`select pg_advisory_unlock(7070)`.execute(conn);

@@ -31,12 +31,12 @@ const DOCS_PAGE = `<!doctype html>
 
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', validatorUrl: null, deepLinking: false });\n`;
 
-/** The swagger-ui-dist files the page uses, and their types. */
-const DOCS_FILES: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+/** The swagger-ui-dist files the page uses, and their types (a Map: `__proto__` is no file). */
+const DOCS_FILES = new Map<string, string>([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+]);
 
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   const { default: swagger } = await import('@fastify/swagger');
@@ -44,7 +44,9 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', (route: RouteOptions) => {
     const auth = (route.config as Partial<HearthRouteConfig> | undefined)?.auth;
     if (!auth || !route.schema) return;
-    route.schema = { ...route.schema, security: 'public' in auth ? [] : [{ hearthAuth: [] }] } as typeof route.schema;
+    const surface = (route.config as Partial<HearthRouteConfig>).surface;
+    const security = 'public' in auth ? [] : surface === 'native' ? [{ hearthAuth: [] }, { hearthSession: [], hearthCsrf: [] }] : [{ hearthAuth: [] }];
+    route.schema = { ...route.schema, security } as unknown as typeof route.schema;
   });
   await app.register(swagger, {
     openapi: {
@@ -57,6 +59,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           hearthAuth: { type: 'apiKey', in: 'header', name: 'X-Hearth-Auth', description: 'The global API token from $HEARTH_HOME/authtoken' },
+          hearthSession: { type: 'apiKey', in: 'cookie', name: 'hearth_session', description: 'The web console\'s session cookie from web/login (__Host-hearth_session over HTTPS); needs hearthCsrf too' },
+          hearthCsrf: { type: 'apiKey', in: 'header', name: 'X-Hearth-CSRF', description: 'The CSRF token web/login answered, with the session cookie' },
         },
       },
     },
@@ -69,7 +73,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
   );
   app.get('/docs/init.js', { config, schema: { hide: true } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_INIT));
   app.get<{ Params: { file: string } }>('/docs/:file', { config, schema: { hide: true } }, async (req, reply) => {
-    const type = DOCS_FILES[req.params.file];
+    const type = DOCS_FILES.get(req.params.file);
     if (!type) throw notFound(`no docs file ${req.params.file}`);
     const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
     return reply.type(type).header('cache-control', 'public, max-age=86400').send(createReadStream(join(dist, req.params.file)));

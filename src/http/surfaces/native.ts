@@ -3,12 +3,15 @@
  * or a positional array, answering `{"result": …, "error": null}`.
  */
 import { Type, type TObject } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import sjson from 'secure-json-parse';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COMMANDS } from '../../api/commands.js';
-import { paramNames, type Command } from '../../api/command.js';
+import { paramNames, type Command, type CookieJar } from '../../api/command.js';
+import { cookieAttributes, cookieName } from '../../auth/cookies.js';
 import type { Hearth } from '../../core/hearth.js';
 import { badRequest } from '../../errors.js';
+import { clientAddress, isHttps } from '../client.js';
+import { lenientJson } from '../json.js';
 
 /** `["a", 1]` → `{first: "a", second: 1}` by the order the command declares its params. */
 export function positionalToObject(cmd: Command, args: unknown[]): Record<string, unknown> {
@@ -31,19 +34,21 @@ function positionalNote(cmd: Command): string {
     : 'Takes no params: send no body, {} or [].';
 }
 
-function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {
-  if (body.trim() === '') return done(null, undefined);
-  try {
-    done(null, sjson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
-  } catch (err) {
-    done(badRequest(`the body is not valid JSON: ${(err as Error).message}`));
-  }
+/** The request's cookies for the core, named and sent as `cookieName`/`cookieAttributes` say. */
+function cookieJar(req: FastifyRequest, reply: FastifyReply): CookieJar {
+  const https = isHttps(req);
+  return {
+    get: (name) => req.cookies[cookieName(name, https)],
+    set: (name, value, opts) => void reply.setCookie(cookieName(name, https), value, cookieAttributes(https, opts?.maxAge)),
+    clear: (name) => void reply.clearCookie(cookieName(name, https), cookieAttributes(https)),
+  };
 }
 
 export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: Hearth }) {
   // Params are JSON whatever the Content-Type says, so `curl -d '["x"]'` works as in Bitmask.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, parseJson);
+  lenientJson(app);
+  // Cookies for the console's session commands; parsed only on this surface's routes.
+  await app.register(fastifyCookie);
 
   for (const cmd of COMMANDS) {
     const params = cmd.params as TObject;
@@ -65,7 +70,10 @@ export async function nativeSurface(app: FastifyInstance, { hearth }: { hearth: 
           else if (typeof req.body !== 'object') throw badRequest('params must be a JSON object or a positional JSON array');
         },
       },
-      async (req) => ({ result: await cmd.run({ hearth, principal: req.principal }, req.body as never), error: null }),
+      async (req, reply) => ({
+        result: await cmd.run({ hearth, principal: req.principal, address: clientAddress(req), surface: 'native', cookies: cookieJar(req, reply) }, req.body as never),
+        error: null,
+      }),
     );
   }
 }

@@ -1,0 +1,49 @@
+/** The CLI on a real terminal, for the tests of its password prompts. */
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI_MAIN } from './helpers.js';
+
+/**
+ * Runs the CLI on a real terminal (a pty, which node cannot make by itself): answers each prompt
+ * (output ending in ": ") with the next answer, as typed keys, and passes the CLI's exit code on.
+ * The output comes back without the terminal's cursor-control sequences.
+ */
+export const PTY_DRIVER = `
+import json, os, pty, re, sys
+answers = json.loads(sys.stdin.readline())
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+since = b''  # output since the last answer: the next prompt
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    since += chunk
+    if answers and re.sub(rb'\\x1b\\[[0-9;]*[A-Za-z]', b'', since).endswith(b': '):
+        os.write(fd, answers.pop(0).encode() + b'\\r')
+        since = b''
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf-8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+export const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
+if (!hasPython) console.log('# NOTICE: python3 with its pty module not found: the terminal prompt tests are skipped');
+
+export function runOnTerminal(args: string[], env: Record<string, string>, answers: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn('python3', ['-c', PTY_DRIVER, process.execPath, CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    proc.stdin.end(`${JSON.stringify(answers)}\n`);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: output.replace(/\r\n/g, '\n').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') });
+    });
+  });
+}

@@ -1,0 +1,138 @@
+/** Dashboard: the daemon's version, uptime, readiness, components and request counts. */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, call, readiness } from '../api';
+import { Button, Card, duration, formatDate, Loading, Notice, useLoad } from '../ui';
+
+interface Stats {
+  uptime: number;
+  started_at: string;
+  requests: Record<string, number>;
+  accounts: number | null;
+  store: string;
+}
+interface Status {
+  status: string;
+  childrenStatus: Record<string, { status: string; error: string | null }>;
+}
+
+export function DashboardPage() {
+  const { data, error, loading, reload } = useLoad(async () => {
+    const [version, stats, ready, status] = await Promise.all([
+      call<{ version_core: string; api_version: string }>('core/version'),
+      call<Stats>('core/stats'),
+      readiness(),
+      call<Status>('core/status').catch((err) => {
+        if (err instanceof ApiError && err.code === 'forbidden') return null; // needs the auditor role
+        throw err;
+      }),
+    ]);
+    return { version, stats, ready, status };
+  });
+  // Uptime ticks between refreshes.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [data]);
+
+  if (!data) return error ? <Notice kind="error">{error}</Notice> : <Loading what="the server's status" />;
+  const { version, stats, ready, status } = data;
+  const requests = Object.entries(stats.requests).sort((a, b) => b[1] - a[1]);
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>Dashboard</h1>
+        <Button onClick={reload} busy={loading}>
+          Refresh
+        </Button>
+      </div>
+      {error && <Notice kind="error">{error}</Notice>}
+      <div class="tiles">
+        <div class="tile">
+          <span class="tile-label">Readiness</span>
+          <span class={`badge ${ready.ready ? 'badge-on' : 'badge-warn'}`}>{ready.ready ? 'Ready' : 'Not ready'}</span>
+        </div>
+        <div class="tile">
+          <span class="tile-label">Version</span>
+          <span class="tile-value">{version.version_core}</span>
+          <span class="tile-sub">API {version.api_version}</span>
+        </div>
+        <div class="tile">
+          <span class="tile-label">Uptime</span>
+          <span class="tile-value">{duration(stats.uptime + tick)}</span>
+          <span class="tile-sub">since {formatDate(stats.started_at)}</span>
+        </div>
+        <div class="tile">
+          <span class="tile-label">Accounts</span>
+          <span class="tile-value">{stats.accounts ?? '—'}</span>
+          <span class="tile-sub">store: {stats.store === 'postgres' ? 'PostgreSQL' : 'SQLite'}</span>
+        </div>
+      </div>
+      <Card title="Components">
+        {status ? (
+          <>
+            <p class="muted">
+              Overall: <StatusBadge status={status.status} />
+            </p>
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Component</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Detail</th>
+                </tr>
+              </thead>
+              <tbody>
+                {Object.entries(status.childrenStatus).map(([name, c]) => (
+                  <tr key={name}>
+                    <td>{name}</td>
+                    <td>
+                      <StatusBadge status={c.status} />
+                    </td>
+                    <td class="muted">{c.error ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ) : (
+          <Notice kind="info">Component details need the auditor role.</Notice>
+        )}
+        {!ready.ready && (
+          <Notice kind="warn">
+            Waiting for: {Object.entries(ready.waiting).map(([n, c]) => `${n} (${c.status})`).join(', ')}
+          </Notice>
+        )}
+      </Card>
+      <Card title="Requests since start">
+        {requests.length ? (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Surface</th>
+                <th scope="col" class="num">
+                  Requests
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {requests.map(([surface, n]) => (
+                <tr key={surface}>
+                  <td>{surface}</td>
+                  <td class="num">{n}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="muted">No requests yet.</p>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function StatusBadge({ status }: { status: string }) {
+  const kind = status === 'on' ? 'on' : status === 'failed' ? 'bad' : status === 'off' ? 'off' : 'warn';
+  return <span class={`badge badge-${kind}`}>{status}</span>;
+}

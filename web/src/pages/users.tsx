@@ -1,0 +1,139 @@
+/** Users (maintainers): list, create, reset a password, delete. */
+import { useState } from 'preact/hooks';
+import { call } from '../api';
+import type { Me } from '../app';
+import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
+
+interface User {
+  username: string;
+  address: string;
+  role: string;
+  owner: boolean;
+  full_name: string;
+  created_at: string;
+}
+
+const ROLES = ['consumer', 'creator', 'auditor', 'maintainer'];
+
+export function UsersPage({ me }: { me: Me }) {
+  const list = useLoad(() => call<User[]>('bonafide/user/list'));
+  const [message, setMessage] = useState<string | null>(null);
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>Users</h1>
+      </div>
+      {message && <Notice kind="ok">{message}</Notice>}
+      <CreateUser
+        onCreated={async (name) => {
+          setMessage(`Created ${name}.`);
+          await list.reload();
+        }}
+      />
+      <Card title="Accounts" actions={<Button onClick={list.reload} busy={list.loading}>Refresh</Button>}>
+        {list.error && <Notice kind="error">{list.error}</Notice>}
+        {!list.data ? (
+          <Loading what="accounts" />
+        ) : list.data.length ? (
+          <ul class="list" aria-label="Accounts">
+            {list.data.map((u) => (
+              <UserRow key={u.username} user={u} me={me} onChange={list.reload} onMessage={setMessage} />
+            ))}
+          </ul>
+        ) : (
+          <Empty title="No accounts" />
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChange: () => Promise<void>; onMessage: (m: string) => void }) {
+  const [resetting, setResetting] = useState(false);
+  const [password, setPassword] = useState('');
+  const action = useAction();
+  const remove = () => {
+    if (!confirm(`Delete ${user.username} and every device and session it holds? This cannot be undone.`)) return;
+    void action.run(async () => {
+      await call('bonafide/user/delete', { username: user.username });
+      onMessage(`Deleted ${user.username}.`);
+      await onChange();
+    });
+  };
+  const reset = () =>
+    action.run(async () => {
+      await call('bonafide/user/reset', { username: user.username, newpass: password });
+      setResetting(false);
+      setPassword('');
+      onMessage(`New password set for ${user.username}; its sessions and devices were signed out.`);
+    });
+  const self = user.username === me.username;
+  return (
+    <li class="list-item list-item-wrap">
+      <div>
+        <strong>{user.full_name || user.username}</strong> {user.full_name && <span class="muted">({user.username})</span>}{' '}
+        <span class="badge badge-off">{user.role}</span> {user.owner && <span class="badge badge-on">owner</span>}
+        <div class="muted small">
+          {user.address} · since {formatDate(user.created_at)}
+        </div>
+      </div>
+      <div class="row">
+        {self ? (
+          <a href="#/account" class="btn btn-ghost">
+            Change my password
+          </a>
+        ) : (
+          <>
+            <Button kind="ghost" onClick={() => setResetting(!resetting)} label={`Reset the password of ${user.username}`}>
+              Reset password
+            </Button>
+            <Button kind="danger" onClick={remove} busy={action.busy} label={`Delete ${user.username}`}>
+              Delete
+            </Button>
+          </>
+        )}
+      </div>
+      {action.error && <Notice kind="error">{action.error}</Notice>}
+      {resetting && (
+        <Form onSubmit={reset} label={`New password for ${user.username}`} class="form form-inline full">
+          <Field label={`New password for ${user.username}`} hint="At least 8 characters. Signs out its sessions and devices." type="password" value={password} onInput={setPassword} autocomplete="new-password" required minLength={8} />
+          <Button type="submit" kind="primary" busy={action.busy}>
+            Set password
+          </Button>
+        </Form>
+      )}
+    </li>
+  );
+}
+
+function CreateUser({ onCreated }: { onCreated: (name: string) => Promise<void> }) {
+  const [username, setUsername] = useState('');
+  const [fullName, setFullName] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState('creator');
+  const action = useAction();
+  const submit = () =>
+    action.run(async () => {
+      const u = await call<User>('bonafide/user/create', { username, pass: password, role, ...(fullName ? { full_name: fullName } : {}) });
+      setUsername('');
+      setFullName('');
+      setPassword('');
+      await onCreated(u.username);
+    });
+  return (
+    <Card title="Create an account">
+      {action.error && <Notice kind="error">{action.error}</Notice>}
+      <Form onSubmit={submit} label="Create an account" class="form form-grid">
+        <Field label="Username" hint="2–31 characters: a–z, 0–9 and _." value={username} onInput={setUsername} required autocomplete="off" name="new-username" />
+        <Field label="Full name" hint="Optional." value={fullName} onInput={setFullName} autocomplete="off" name="new-full-name" />
+        <Field label="Password" hint="At least 8 characters." type="password" value={password} onInput={setPassword} required minLength={8} autocomplete="new-password" name="new-password" />
+        <Select label="Role" value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: r }))} />
+        <div class="form-submit">
+          <Button type="submit" kind="primary" busy={action.busy}>
+            Create account
+          </Button>
+        </div>
+      </Form>
+    </Card>
+  );
+}
