@@ -126,12 +126,19 @@ describe('hearth CLI: credentials', () => {
   });
 
   it('other commands load neither the QR nor the argon2 library', async () => {
-    // A module hook that refuses both: a command that imports either fails.
+    // Hooks that refuse both, for import and for require.resolve (the hashing thread's way):
+    // a command that loads either fails.
     const hook = `export async function resolve(s, c, next) {
       if (s === 'qrcode' || s === '@node-rs/argon2') throw new Error('imported ' + s);
       return next(s, c);
     }`;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const register = `import Module, { register } from 'node:module';
+      register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});
+      const resolveFilename = Module._resolveFilename;
+      Module._resolveFilename = function (s, ...rest) {
+        if (s === 'qrcode' || s === '@node-rs/argon2') throw new Error('imported ' + s);
+        return resolveFilename.call(this, s, ...rest);
+      };`;
     const hooked = { ...env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(register)}` };
     const version = await runCli(['core', 'version'], hooked);
     assert.equal(version.code, 0, version.stderr);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { compiledOnce, openStore, storeTarget } from '../src/store/store.js';
 import { bearer, call, sessionAuth, startInProcess, tempHome, type InProcessDaemon } from './helpers.js';
@@ -88,12 +89,36 @@ describe('compiledOnce', () => {
     const store = await openStore(storeTarget('', tempHome()));
     try {
       const byNumber = compiledOnce((db, n: number) => db.selectNoFrom((eb) => eb.val(n).as('n')));
-      assert.deepEqual(await byNumber(store.db, 1), [{ n: 1 }]);
-      assert.deepEqual(await byNumber(store.db, 2), [{ n: 2 }]);
+      assert.deepEqual(await byNumber(store, 1), [{ n: 1 }]);
+      assert.deepEqual(await byNumber(store, 2), [{ n: 2 }]);
       const hidden = compiledOnce((db, n: number) => db.selectNoFrom((eb) => [eb.val(n).as('n'), eb.val('x').as('x')]));
-      await assert.rejects(hidden(store.db, 1), /parameters must be its arguments/);
+      await assert.rejects(hidden(store, 1), /parameters must be its arguments/);
     } finally {
       await store.close();
     }
   });
+
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    it(`store.read sees what a write committed at once, and nothing of a transaction still open (${kind})`, async (t) => {
+      const skip = kind === 'postgres' && (await pgSkip());
+      if (skip) return t.skip(skip);
+      const schema = kind === 'postgres' ? await pgSchema() : null;
+      const store = await openStore(storeTarget(schema?.url ?? '', tempHome()));
+      try {
+        await sql`create table t (v text)`.execute(store.db);
+        const values = async () => (await store.read<{ v: string }>('select v from t order by v', [])).map((r) => r.v);
+        assert.deepEqual(await values(), []);
+        await store.db.insertInto('t' as never).values({ v: 'a' } as never).execute();
+        assert.deepEqual(await values(), ['a']);
+        await store.db.transaction().execute(async (tx) => {
+          await tx.insertInto('t' as never).values({ v: 'b' } as never).execute();
+          assert.deepEqual(await values(), ['a'], 'an uncommitted row is not read');
+        });
+        assert.deepEqual(await values(), ['a', 'b']);
+      } finally {
+        await store.close();
+        await schema?.drop();
+      }
+    });
+  }
 });

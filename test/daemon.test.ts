@@ -48,6 +48,20 @@ describe('hearthd start-up', () => {
     assert.match(output, /authtoken is readable by others \(mode 0644\); run "chmod 600/);
   });
 
+  it('refuses a role-token key file that others can read, or one too short to be a key', async () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'token.key'), `${'b'.repeat(64)}\n`);
+    chmodSync(join(home, 'token.key'), 0o640);
+    const open = await runDaemonExpectingFailure(home);
+    assert.notEqual(open.code, 0);
+    assert.match(open.output, /token\.key is readable by others \(mode 0640\); run "chmod 600 .*token\.key", or delete it to get a new key \(every role token ends\)/);
+    chmodSync(join(home, 'token.key'), 0o600);
+    writeFileSync(join(home, 'token.key'), 'short\n');
+    const short = await runDaemonExpectingFailure(home);
+    assert.notEqual(short.code, 0);
+    assert.match(short.output, /token\.key does not hold a valid secret/);
+  });
+
   it('stops with one clear line and a non-zero code on an unknown key', async () => {
     const home = tempHome('[server]\nlisen = "127.0.0.1:1"\n');
     const { code, output } = await runDaemonExpectingFailure(home);

@@ -229,6 +229,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await whoami(second)).body.error.code, 'user:badAuth');
       assert.equal((await whoami(rest[0]!)).status, 200);
       assert.equal((await call(anon(), 'web/sessions', undefined, { headers: as(first) })).body.result.length, 100);
+      // Logins at once keep the cap too (each trims after its insert); first, used lately, stays.
+      await Promise.all(Array.from({ length: 10 }, () => auth()));
+      assert.equal((await call(anon(), 'web/sessions', undefined, { headers: as(first) })).body.result.length, 100);
       // Sign out everywhere else.
       const ended = await call(anon(), 'web/logoutothers', undefined, { headers: as(first) });
       assert.deepEqual(ended.body.result, { ended: 99 });

@@ -1,10 +1,13 @@
 /**
  * Password hashing: argon2id (OWASP's parameters) for accounts and the admin password, bcrypt
- * accepted for an admin hash made elsewhere (as Swarm Bee's). The native libraries hash on
- * libuv's thread pool, never on the event loop; a small queue keeps at most CPUs−1 hashes running
- * so a burst of logins leaves a core for everything else (and bounds their memory).
+ * accepted for an admin hash made elsewhere (as Swarm Bee's). Hashes run on a few worker threads,
+ * never on the event loop: at most CPUs−1 at once (a burst of logins leaves a core for
+ * everything else, and their memory stays bounded), and on Linux at a lower CPU priority (nice
+ * 10), so where cores are short it is the hashing that waits, never the requests beside it.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { badRequest } from '../errors.js';
 
 /** OWASP: argon2id, 19 MiB, 2 passes, 1 lane. */
@@ -14,24 +17,111 @@ export const MIN_PASSWORD_LENGTH = 8;
 /** Longer passwords are refused: hashing cost must not be the caller's to choose. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-type Argon2 = typeof import('@node-rs/argon2');
-let argon2: Promise<Argon2> | null = null;
-const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+/** How long an idle hashing thread stays before it exits (an idle daemon keeps no threads). */
+const IDLE_EXIT_MS = 60_000;
+/** The hashing threads' nice value (Linux: per thread; elsewhere it would slow the whole process). */
+const HASHING_NICE = 10;
 
-const slots = Math.max(1, availableParallelism() - 1);
-let running = 0;
-const waiting: (() => void)[] = [];
+type Job = { op: 'hash'; password: string } | { op: 'verify'; hash: string; password: string } | { op: 'bcrypt-verify'; hash: string; password: string };
 
-/** Runs `work` when a hashing slot is free. */
-async function inSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+/** The worker's code: the native libraries' sync calls, on its own (lower-priority) thread. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.nice !== null) try { require('node:os').setPriority(workerData.nice); } catch {}
+const argon2 = require(workerData.argon2);
+let bcrypt = null;
+parentPort.on('message', (job) => {
   try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
+    let result;
+    if (job.op === 'hash') result = argon2.hashSync(job.password, workerData.options);
+    else if (job.op === 'verify') result = argon2.verifySync(job.hash, job.password);
+    else result = (bcrypt ??= require(workerData.bcrypt)).verifySync(job.password, job.hash);
+    parentPort.postMessage({ result });
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
   }
+});
+`;
+
+const resolveFromHere = createRequire(import.meta.url).resolve;
+const slots = Math.max(1, availableParallelism() - 1);
+
+interface Pending {
+  job: Job;
+  resolve: (value: string | boolean) => void;
+  reject: (err: Error) => void;
+}
+
+const threads = new Set<HashThread>();
+const queue: Pending[] = [];
+
+/** One hashing worker thread: one job at a time; exits after a while idle. */
+class HashThread {
+  private readonly worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      argon2: resolveFromHere('@node-rs/argon2'),
+      bcrypt: resolveFromHere('@node-rs/bcrypt'),
+      options: ARGON2_OPTIONS,
+      nice: process.platform === 'linux' ? HASHING_NICE : null,
+    },
+  });
+  busy: Pending | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor() {
+    threads.add(this);
+    this.worker.on('message', (m: { result?: string | boolean; error?: string }) => {
+      const done = this.busy!;
+      this.busy = null;
+      if (m.error !== undefined) done.reject(new Error(m.error));
+      else done.resolve(m.result!);
+      pump();
+    });
+    const fail = (err: Error) => {
+      if (!threads.delete(this)) return; // it was let go on purpose
+      this.busy?.reject(err);
+      this.busy = null;
+      pump();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', () => fail(new Error('the password hashing thread exited')));
+  }
+
+  run(pending: Pending): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.busy = pending;
+    this.worker.ref(); // a job in flight keeps the process alive (a CLI awaiting its hash)
+    this.worker.postMessage(pending.job);
+  }
+
+  /** Idle: the thread no longer keeps the process alive, and exits if no job comes soon. */
+  idle(): void {
+    this.worker.unref();
+    this.idleTimer ??= setTimeout(() => {
+      threads.delete(this);
+      void this.worker.terminate();
+    }, IDLE_EXIT_MS).unref();
+  }
+}
+
+/** Hands queued jobs to idle threads, starting threads up to the limit. */
+function pump(): void {
+  for (const thread of threads) {
+    if (thread.busy) continue;
+    const next = queue.shift();
+    if (next) thread.run(next);
+    else thread.idle();
+  }
+  while (queue.length > 0 && threads.size < slots) new HashThread().run(queue.shift()!);
+}
+
+function onHashThread<T extends string | boolean>(job: Job): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    queue.push({ job, resolve: resolve as Pending['resolve'], reject });
+    pump();
+  });
 }
 
 /** Refuses a new password that is too short or too long, naming the parameter. */
@@ -40,9 +130,8 @@ export function checkNewPassword(password: string, param = 'pass'): void {
   if (password.length > MAX_PASSWORD_LENGTH) throw badRequest(`${param} must be at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  const { hash } = await loadArgon2();
-  return inSlot(() => hash(password, ARGON2_OPTIONS));
+export function hashPassword(password: string): Promise<string> {
+  return onHashThread<string>({ op: 'hash', password });
 }
 
 /** A hash of nothing anyone knows: unknown users cost the same time as known ones. */
@@ -56,12 +145,8 @@ const decoyHash = () => (decoy ??= hashPassword(`decoy-${Math.random()}`));
 export async function verifyPassword(hash: string | null, password: string): Promise<boolean> {
   if (password.length > MAX_PASSWORD_LENGTH) return false;
   const target = hash ?? (await decoyHash());
-  if (/^\$2[aby]\$/.test(target)) {
-    const { verify } = await import('@node-rs/bcrypt');
-    return inSlot(() => verify(password, target)).catch(() => false);
-  }
-  const { verify } = await loadArgon2();
-  const ok = await inSlot(() => verify(target, password)).catch(() => false);
+  const op = /^\$2[aby]\$/.test(target) ? 'bcrypt-verify' : 'verify';
+  const ok = await onHashThread<boolean>({ op, hash: target, password }).catch(() => false);
   return ok && hash !== null;
 }
 

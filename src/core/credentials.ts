@@ -50,7 +50,7 @@ const credentialByHash = compiledOnce((db, hash: string) =>
  */
 export async function principalForToken(h: Hearth, kind: 'session' | 'device', token: string): Promise<(Principal & { csrfHash: string | null }) | null> {
   const now = h.clock.now();
-  const [row] = await credentialByHash(h.store.db, tokenHash(token));
+  const [row] = await credentialByHash(h.store, tokenHash(token));
   if (!row || row.kind !== kind) return null;
   if (row.account_id !== null && row.username === null) return null; // its account is gone
   if ((row.expires_at !== null && row.expires_at <= now) || (row.max_expires_at !== null && row.max_expires_at <= now)) return null;
@@ -101,10 +101,12 @@ export interface NewSession {
 export const MAX_SESSIONS_PER_ACCOUNT = 100;
 
 /**
- * Makes room for one more session of an account: drops its expired sessions, then, beyond the
- * cap, the least recently used (mox: the earliest expiry, which is the same order).
+ * Trims an account's sessions after a new one was stored: drops the expired, then all but the
+ * MAX_SESSIONS_PER_ACCOUNT most recently used (mox: the earliest expiry, which is the same order).
+ * Trimming after the insert, never before, keeps the cap under concurrent logins with no lock:
+ * whichever login trims last sees every insert before it.
  */
-async function pruneSessions(h: Hearth, accountId: string, now: number): Promise<void> {
+async function trimSessions(h: Hearth, accountId: string, now: number): Promise<void> {
   const db = h.store.db;
   await db
     .deleteFrom('credentials')
@@ -121,7 +123,7 @@ async function pruneSessions(h: Hearth, accountId: string, now: number): Promise
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute();
-  const excess = live.slice(MAX_SESSIONS_PER_ACCOUNT - 1).map((r) => r.id);
+  const excess = live.slice(MAX_SESSIONS_PER_ACCOUNT).map((r) => r.id);
   if (excess.length) await db.deleteFrom('credentials').where('id', 'in', excess).execute();
 }
 
@@ -131,7 +133,6 @@ async function pruneSessions(h: Hearth, accountId: string, now: number): Promise
  */
 export async function createSession(h: Hearth, account: Account, opts: { csrf?: boolean } = {}): Promise<NewSession> {
   const now = h.clock.now();
-  await pruneSessions(h, account.id, now);
   const token = randomSecret(32);
   const csrf = opts.csrf ? randomSecret(32) : undefined;
   const maxExpiresAt = now + h.config.accounts.session_max_age * 1000;
@@ -153,6 +154,7 @@ export async function createSession(h: Hearth, account: Account, opts: { csrf?: 
       csrf_hash: csrf ? tokenHash(csrf) : null,
     })
     .execute();
+  await trimSessions(h, account.id, now);
   return { id, token, expiresAt, maxExpiresAt, csrf };
 }
 

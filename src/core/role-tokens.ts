@@ -67,7 +67,7 @@ export async function principalForRoleToken(h: Hearth, token: string): Promise<P
   const claims = open(h.roleTokenKey, token);
   if (!claims) throw new HearthError('user:badAuth', 'the role token is not valid here (malformed, altered, or made with another key)');
   if (claims.exp <= h.clock.now()) throw new HearthError('user:badAuth', 'the role token has expired; get a new one from /auth or /refresh');
-  const [row] = await revocationOf(h.store.db, claims.jti);
+  const [row] = await revocationOf(h.store, claims.jti);
   if (row?.revoked_at != null) throw new HearthError('user:badAuth', 'the role token has been revoked');
   return { credential: { kind: 'role', id: claims.jti }, account: null, role: claims.role, owner: false };
 }

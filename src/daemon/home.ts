@@ -60,11 +60,12 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
 }
 
 /**
- * The global API token (as in Bitmask): 32 random bytes, created on first start in
- * `$HEARTH_HOME/authtoken` (0600). An existing file that others can read is refused.
+ * A secret kept in a 0600 file of the home: made on first start (32 random bytes, hex), then
+ * read. A file that others can read is refused, since its secret may have leaked. `what` names
+ * what deleting the file does, for the error messages.
  */
-export function ensureAuthToken(home: string): { path: string; token: string } {
-  const path = join(home, AUTHTOKEN_FILE);
+function ensureSecretFile(home: string, file: string, valid: RegExp, what: string): { path: string; secret: string } {
+  const path = join(home, file);
   let created = false;
   let mode: number;
   try {
@@ -75,44 +76,33 @@ export function ensureAuthToken(home: string): { path: string; token: string } {
     }
     mode = statSync(path).mode & 0o777;
   } catch (err) {
-    throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get a new token`);
+    throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get ${what}`);
   }
   if (!created && (mode & 0o077) !== 0) {
-    throw new ConfigError(
-      `${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or delete it to get a new token`,
-    );
+    throw new ConfigError(`${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or delete it to get ${what}`);
   }
-  let token: string;
+  let secret: string;
   try {
-    token = readFileSync(path, 'utf8').trim();
+    secret = readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code}); delete it to get a new token`);
+    throw new ConfigError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code}); delete it to get ${what}`);
   }
-  if (!/^[0-9a-f]{64}$/.test(token)) {
-    throw new ConfigError(`${path} does not hold a valid token (64 hex characters); delete it to get a new one`);
-  }
-  return { path, token };
+  if (!valid.test(secret)) throw new ConfigError(`${path} does not hold a valid secret (${valid.source}); delete it to get ${what}`);
+  return { path, secret };
+}
+
+/** The global API token (as in Bitmask), in `$HEARTH_HOME/authtoken` (0600): 64 hex characters. */
+export function ensureAuthToken(home: string): { path: string; token: string } {
+  const { path, secret } = ensureSecretFile(home, AUTHTOKEN_FILE, /^[0-9a-f]{64}$/, 'a new token');
+  return { path, token: secret };
 }
 
 /**
- * The secret role tokens are sealed under when `[security] token_encryption_key` is empty:
- * 32 random bytes in `$HEARTH_HOME/token.key` (0600), made on first start. Delete it to revoke
- * every role token.
+ * The secret role tokens are sealed under when `[security] token_encryption_key` is empty, in
+ * `$HEARTH_HOME/token.key` (0600). Deleting it revokes every role token.
  */
 export function ensureTokenKey(home: string): string {
-  const path = join(home, TOKEN_KEY_FILE);
-  try {
-    try {
-      statSync(path);
-    } catch {
-      writeSecretOnce(path, `${randomToken(32)}\n`);
-    }
-    const key = readFileSync(path, 'utf8').trim();
-    if (key.length < 32) throw new Error('too short');
-    return key;
-  } catch (err) {
-    throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get a new key`);
-  }
+  return ensureSecretFile(home, TOKEN_KEY_FILE, /^\S{32,}$/, 'a new key (every role token ends)').secret;
 }
 
 export function writePidFile(home: string): string {

@@ -15,6 +15,13 @@ export interface Store {
   /** Where it lives, safe to show (no password). */
   location: string;
   db: Kysely<Database>;
+  /**
+   * Runs one read-only statement outside any transaction, seeing committed rows only: the path
+   * for the lookups every request makes. SQLite: a second, read-only connection (WAL lets it
+   * read while the writer writes), run synchronously with no queue behind Kysely's one
+   * connection. PostgreSQL: the pool.
+   */
+  read<O>(sqlText: string, params: readonly unknown[]): Promise<O[]>;
   /** SQLite: how long a write waits for another process's lock (no-op on PostgreSQL). */
   setBusyTimeout(ms: number): void;
   close(): Promise<void>;
@@ -94,12 +101,21 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
       throw err;
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+    let reader: ReturnType<typeof withStatementCache> | null = null;
     return {
       kind: 'sqlite',
       location: t.target,
       db,
+      async read<O>(sqlText: string, params: readonly unknown[]) {
+        // Opened on first use: by then migrations have made the file and its WAL.
+        reader ??= withStatementCache(new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 1000 }));
+        return reader.prepare(sqlText).all(params) as O[];
+      },
       setBusyTimeout: (ms: number) => file.pragma(`busy_timeout = ${Math.floor(ms)}`),
-      close: () => db.destroy(),
+      close: async () => {
+        reader?.close();
+        await db.destroy();
+      },
     };
   }
   const pg = (await import('pg')).default;
@@ -112,7 +128,14 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     await db.destroy();
     throw err;
   });
-  return { kind: 'postgres', location: redactUrl(t.target), db, setBusyTimeout: () => {}, close: () => db.destroy() };
+  return {
+    kind: 'postgres',
+    location: redactUrl(t.target),
+    db,
+    read: async <O>(sqlText: string, params: readonly unknown[]) => (await db.executeQuery<O>(CompiledQuery.raw(sqlText, [...params]))).rows,
+    setBusyTimeout: () => {},
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -121,18 +144,18 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
  * `build` must turn its arguments into the query's parameters, in order (checked on first use).
  */
 export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database>, ...params: P) => { compile(): CompiledQuery<O> }) {
-  const texts = new WeakMap<Kysely<Database>, string>();
-  return async (db: Kysely<Database>, ...params: P): Promise<O[]> => {
-    let text = texts.get(db);
+  const texts = new WeakMap<Store, string>();
+  return async (store: Store, ...params: P): Promise<O[]> => {
+    let text = texts.get(store);
     if (text === undefined) {
-      const compiled = build(db, ...params).compile();
+      const compiled = build(store.db, ...params).compile();
       if (compiled.parameters.length !== params.length || compiled.parameters.some((v, i) => v !== params[i])) {
         throw new Error('compiledOnce: the query\'s parameters must be its arguments, in order');
       }
       text = compiled.sql;
-      texts.set(db, text);
+      texts.set(store, text);
     }
-    return (await db.executeQuery(CompiledQuery.raw(text, params))).rows as O[];
+    return store.read<O>(text, params);
   };
 }
 
