@@ -23,6 +23,7 @@ interface HttpsResult {
   body: any;
   /** The certificate the server presented. */
   cert: X509Certificate;
+  headers: import('node:http').IncomingHttpHeaders;
 }
 
 /** A request over HTTPS trusting only `ca` (or nothing but the system's roots when absent). */
@@ -56,7 +57,7 @@ function httpsCall(
           } catch {
             /* not JSON */
           }
-          resolve({ status: res.statusCode!, body, cert });
+          resolve({ status: res.statusCode!, body, cert, headers: res.headers });
         });
       },
     );
@@ -93,6 +94,8 @@ describe('HTTPS with the local CA', () => {
       assert.equal(byIp.cert.checkIP('127.0.0.1'), '127.0.0.1');
       const byName = await httpsCall(https, '/health', { ca, servername: 'localhost' });
       assert.equal(byName.status, 200);
+      // The local CA may not be trusted by every browser yet: no HSTS, so one can still click through.
+      assert.equal(byName.headers['strict-transport-security'], undefined);
       assert.equal(byName.body.status, 'ok');
       const leaf = byName.cert;
       assert.ok(leaf.verify(new X509Certificate(ca).publicKey), 'signed by the CA');
@@ -210,6 +213,9 @@ describe('HTTPS with a configured certificate', () => {
       assert.equal(tls.cert_path, join(home, 'cert.pem'));
       assert.equal(tls.ca_cert_fingerprint, fingerprintOf(readFileSync(pair.cert, 'utf8')));
       assert.equal(existsSync(join(home, 'tls')), false);
+      // A configured certificate is one browsers trust: HTTPS answers tell them to keep to it.
+      assert.equal(r.headers['strict-transport-security'], 'max-age=31536000');
+      assert.equal((await fetch(`${d.url}/health`)).headers.get('strict-transport-security'), null, 'not over plain HTTP');
     } finally {
       await d.stop();
     }

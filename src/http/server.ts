@@ -36,8 +36,12 @@ export interface RegisteredRoute {
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** One year; no includeSubDomains, since other names under the domain are not Hearth's to decide. */
+const HSTS_VALUE = 'max-age=31536000';
+
 export async function buildServer({ hearth, logger, resolvers }: ServerOptions): Promise<FastifyInstance> {
   const { config } = hearth;
+  const hsts = config.server.tls_cert !== '';
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written below, with no secrets in it.
@@ -118,6 +122,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     // Answers of the API carry tokens and account data: no cache keeps them.
     const surface = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
     if (surface === 'native' || surface === 'rest' || surface === 'tokens') reply.header('cache-control', 'no-store');
+    // HSTS only for a configured certificate, over HTTPS served here: with the local CA a browser
+    // that does not trust it yet must still be able to click through (a proxy sets its own).
+    if (hsts && (req.raw.socket as { encrypted?: boolean }).encrypted) reply.header('strict-transport-security', HSTS_VALUE);
     done(null, payload);
   });
 
