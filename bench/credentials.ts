@@ -50,7 +50,7 @@ export async function makeCredentials(d: RunningDaemon): Promise<Credentials> {
 
 /**
  * argon2id verifications per second in this process, through the daemon's own hashPassword and
- * verifyPassword (same parameters, same bounded queue), `concurrency` in flight for `seconds`.
+ * verifyPassword (same parameters, same hashing threads), `concurrency` in flight for `seconds`.
  */
 export async function argon2Rate(seconds: number, concurrency: number): Promise<number> {
   const pass = randomBytes(18).toString('base64url');

@@ -203,7 +203,7 @@ describe('HTTPS with a configured certificate', () => {
     const home = tempHome();
     copyFileSync(pair.cert, join(home, 'cert.pem'));
     // Relative to the home, or absolute.
-    const d = await startDaemon({ home, env: { HEARTH_SERVER_TLS_CERT: 'cert.pem', HEARTH_SERVER_TLS_KEY: pair.key } });
+    const d = await startDaemon({ home, env: { HEARTH_SERVER_TLS_CERT: 'cert.pem', HEARTH_SERVER_TLS_KEY: pair.key, HEARTH_SERVER_DOMAIN: 'example.org' } });
     try {
       const r = await httpsCall(d.urls[1]!, '/health', { ca: readFileSync(pair.ca, 'utf8') });
       assert.equal(r.status, 200);
@@ -213,9 +213,15 @@ describe('HTTPS with a configured certificate', () => {
       assert.equal(tls.cert_path, join(home, 'cert.pem'));
       assert.equal(tls.ca_cert_fingerprint, fingerprintOf(readFileSync(pair.cert, 'utf8')));
       assert.equal(existsSync(join(home, 'tls')), false);
-      // A configured certificate is one browsers trust: HTTPS answers tell them to keep to it.
-      assert.equal(r.headers['strict-transport-security'], 'max-age=31536000');
-      assert.equal((await fetch(`${d.url}/health`)).headers.get('strict-transport-security'), null, 'not over plain HTTP');
+      // A configured certificate is one browsers trust: HTTPS answers to the server's name tell
+      // them to keep to it; not to an address or localhost, and not over plain HTTP.
+      const byName = await httpsCall(d.urls[1]!, '/health', { ca: readFileSync(pair.ca, 'utf8'), servername: 'localhost', headers: { host: 'hearth.example.org' } });
+      assert.equal(byName.status, 200);
+      assert.equal(byName.headers['strict-transport-security'], 'max-age=31536000');
+      assert.equal(r.headers['strict-transport-security'], undefined, 'not to an IP address');
+      const local = await httpsCall(d.urls[1]!, '/health', { ca: readFileSync(pair.ca, 'utf8'), servername: 'localhost', headers: { host: 'localhost' } });
+      assert.equal(local.headers['strict-transport-security'], undefined, 'not to localhost');
+      assert.equal((await fetch(`${d.url}/health`, { headers: { host: 'hearth.example.org' } })).headers.get('strict-transport-security'), null, 'not over plain HTTP');
     } finally {
       await d.stop();
     }

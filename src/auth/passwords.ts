@@ -1,10 +1,11 @@
 /**
  * Password hashing: argon2id (OWASP's parameters) for accounts and the admin password, bcrypt
  * accepted for an admin hash made elsewhere (as Swarm Bee's). Hashes run on a few worker threads,
- * never on the event loop: at most CPUs−1 at once (a burst of logins leaves a core for
- * everything else, and their memory stays bounded), and on Linux at a lower CPU priority (nice
+ * never on the event loop: at most CPUs−1 (and at most 4) at once, so a burst of logins leaves a
+ * core for everything else and its memory stays bounded, and on Linux at a lower CPU priority (nice
  * 10), so where cores are short it is the hashing that waits, never the requests beside it.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -30,12 +31,14 @@ const { parentPort, workerData } = require('node:worker_threads');
 if (workerData.nice !== null) try { require('node:os').setPriority(workerData.nice); } catch {}
 const argon2 = require(workerData.argon2);
 let bcrypt = null;
+// A hash the library cannot read verifies nothing; it is not the thread's failure.
+const verifies = (check) => { try { return check(); } catch { return false; } };
 parentPort.on('message', (job) => {
   try {
     let result;
     if (job.op === 'hash') result = argon2.hashSync(job.password, workerData.options);
-    else if (job.op === 'verify') result = argon2.verifySync(job.hash, job.password);
-    else result = (bcrypt ??= require(workerData.bcrypt)).verifySync(job.password, job.hash);
+    else if (job.op === 'verify') result = verifies(() => argon2.verifySync(job.hash, job.password));
+    else result = verifies(() => (bcrypt ??= require(workerData.bcrypt)).verifySync(job.password, job.hash));
     parentPort.postMessage({ result });
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
@@ -43,8 +46,14 @@ parentPort.on('message', (job) => {
 });
 `;
 
-const resolveFromHere = createRequire(import.meta.url).resolve;
-const slots = Math.max(1, availableParallelism() - 1);
+/** Where the native libraries are, for the threads' require (resolved on first use). */
+let libraries: { argon2: string; bcrypt: string } | null = null;
+const librariesOnce = () => {
+  const resolve = createRequire(import.meta.url).resolve;
+  return (libraries ??= { argon2: resolve('@node-rs/argon2'), bcrypt: resolve('@node-rs/bcrypt') });
+};
+/** Hashes at once: a core is left for everything else, and at most 4 × 19 MiB are in use. */
+export const HASHING_SLOTS = Math.min(4, Math.max(1, availableParallelism() - 1));
 
 interface Pending {
   job: Job;
@@ -60,8 +69,7 @@ class HashThread {
   private readonly worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
-      argon2: resolveFromHere('@node-rs/argon2'),
-      bcrypt: resolveFromHere('@node-rs/bcrypt'),
+      ...librariesOnce(),
       options: ARGON2_OPTIONS,
       nice: process.platform === 'linux' ? HASHING_NICE : null,
     },
@@ -114,10 +122,28 @@ function pump(): void {
     if (next) thread.run(next);
     else thread.idle();
   }
-  while (queue.length > 0 && threads.size < slots) new HashThread().run(queue.shift()!);
+  while (queue.length > 0 && threads.size < HASHING_SLOTS) {
+    const next = queue.shift()!;
+    let thread: HashThread;
+    try {
+      thread = new HashThread();
+    } catch (err) {
+      // No thread to be had (a process limit, say): this job fails, and if no thread is left to
+      // take the others, they fail too, rather than wait for ever.
+      next.reject(err as Error);
+      if (threads.size === 0) for (const waiting of queue.splice(0)) waiting.reject(err as Error);
+      continue;
+    }
+    thread.run(next);
+  }
 }
 
+/**
+ * Runs a job on a hashing thread. It rejects only when the thread itself fails (a broken
+ * install, say): that is the server's fault, never answered as a wrong password.
+ */
 function onHashThread<T extends string | boolean>(job: Job): Promise<T> {
+  librariesOnce(); // a library that cannot be found fails here, before anything is queued
   return new Promise<T>((resolve, reject) => {
     queue.push({ job, resolve: resolve as Pending['resolve'], reject });
     pump();
@@ -136,7 +162,11 @@ export function hashPassword(password: string): Promise<string> {
 
 /** A hash of nothing anyone knows: unknown users cost the same time as known ones. */
 let decoy: Promise<string> | null = null;
-const decoyHash = () => (decoy ??= hashPassword(`decoy-${Math.random()}`));
+const decoyHash = () =>
+  (decoy ??= hashPassword(`decoy-${randomBytes(16).toString('hex')}`).catch((err) => {
+    decoy = null; // tried again next time
+    throw err;
+  }));
 
 /**
  * Whether `password` matches `hash` (argon2 `$argon2…` or bcrypt `$2…`). With no hash (unknown
@@ -146,7 +176,7 @@ export async function verifyPassword(hash: string | null, password: string): Pro
   if (password.length > MAX_PASSWORD_LENGTH) return false;
   const target = hash ?? (await decoyHash());
   const op = /^\$2[aby]\$/.test(target) ? 'bcrypt-verify' : 'verify';
-  const ok = await onHashThread<boolean>({ op, hash: target, password }).catch(() => false);
+  const ok = await onHashThread<boolean>({ op, hash: target, password });
   return ok && hash !== null;
 }
 

@@ -106,7 +106,7 @@ export const MAX_SESSIONS_PER_ACCOUNT = 100;
  * Trimming after the insert, never before, keeps the cap under concurrent logins with no lock:
  * whichever login trims last sees every insert before it.
  */
-async function trimSessions(h: Hearth, accountId: string, now: number): Promise<void> {
+async function trimSessions(h: Hearth, accountId: string, keep: string, now: number): Promise<void> {
   const db = h.store.db;
   await db
     .deleteFrom('credentials')
@@ -123,7 +123,8 @@ async function trimSessions(h: Hearth, accountId: string, now: number): Promise<
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute();
-  const excess = live.slice(MAX_SESSIONS_PER_ACCOUNT).map((r) => r.id);
+  // The new session always stays, whatever the clock did: it is one of the 100.
+  const excess = live.filter((r) => r.id !== keep).slice(MAX_SESSIONS_PER_ACCOUNT - 1).map((r) => r.id);
   if (excess.length) await db.deleteFrom('credentials').where('id', 'in', excess).execute();
 }
 
@@ -154,7 +155,7 @@ export async function createSession(h: Hearth, account: Account, opts: { csrf?: 
       csrf_hash: csrf ? tokenHash(csrf) : null,
     })
     .execute();
-  await trimSessions(h, account.id, now);
+  await trimSessions(h, account.id, id, now);
   return { id, token, expiresAt, maxExpiresAt, csrf };
 }
 

@@ -18,10 +18,16 @@ function hostPart(value: string): string {
   return colon > 0 && v.indexOf(':') === colon ? v.slice(0, colon) : v;
 }
 
+/** Whether a Host names this machine only (an IP address or localhost), not a DNS name. */
+export function isLocalHost(host: string): boolean {
+  const h = hostPart(host);
+  return isIP(h) !== 0 || h === 'localhost' || h.endsWith('.localhost');
+}
+
 export function isOwnHost(host: string, domain: string): boolean {
   const h = hostPart(host);
   const d = domain.toLowerCase();
-  return isIP(h) !== 0 || h === 'localhost' || h.endsWith('.localhost') || h === d || h.endsWith(`.${d}`);
+  return isLocalHost(h) || h === d || h.endsWith(`.${d}`);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

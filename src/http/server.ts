@@ -12,7 +12,7 @@ import type { Hearth } from '../core/hearth.js';
 import { HearthError } from '../errors.js';
 import { isHttps } from './client.js';
 import { envelope, errorBody, toHearthError } from './errors.js';
-import { checkOrigin } from './origin.js';
+import { checkOrigin, isLocalHost } from './origin.js';
 import { SURFACE_CREDENTIALS, type HearthRouteConfig } from './route-config.js';
 import { consoleSurface } from './surfaces/console.js';
 import { healthSurface } from './surfaces/health.js';
@@ -122,9 +122,12 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     // Answers of the API carry tokens and account data: no cache keeps them.
     const surface = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
     if (surface === 'native' || surface === 'rest' || surface === 'tokens') reply.header('cache-control', 'no-store');
-    // HSTS only for a configured certificate, over HTTPS served here: with the local CA a browser
-    // that does not trust it yet must still be able to click through (a proxy sets its own).
-    if (hsts && (req.raw.socket as { encrypted?: boolean }).encrypted) reply.header('strict-transport-security', HSTS_VALUE);
+    // HSTS only for a configured certificate, over HTTPS served here, to a DNS name: with the
+    // local CA a browser that does not trust it yet must still be able to click through, and
+    // browsers would pin localhost for every port (a proxy sets its own).
+    if (hsts && (req.raw.socket as { encrypted?: boolean }).encrypted && req.headers.host && !isLocalHost(req.headers.host)) {
+      reply.header('strict-transport-security', HSTS_VALUE);
+    }
     done(null, payload);
   });
 

@@ -22,7 +22,7 @@ export interface Store {
    * connection. PostgreSQL: the pool.
    */
   read<O>(sqlText: string, params: readonly unknown[]): Promise<O[]>;
-  /** SQLite: how long a write waits for another process's lock (no-op on PostgreSQL). */
+  /** SQLite: how long a statement waits for another process's lock (no-op on PostgreSQL). */
   setBusyTimeout(ms: number): void;
   close(): Promise<void>;
 }
@@ -101,6 +101,8 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
       throw err;
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+    let busyMs = opts.busyTimeoutMs ?? 1000;
+    let readerFile: import('better-sqlite3').Database | null = null;
     let reader: ReturnType<typeof withStatementCache> | null = null;
     return {
       kind: 'sqlite',
@@ -108,10 +110,17 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
       db,
       async read<O>(sqlText: string, params: readonly unknown[]) {
         // Opened on first use: by then migrations have made the file and its WAL.
-        reader ??= withStatementCache(new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 1000 }));
+        if (!reader) {
+          readerFile = new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
+          reader = withStatementCache(readerFile);
+        }
         return reader.prepare(sqlText).all(params) as O[];
       },
-      setBusyTimeout: (ms: number) => file.pragma(`busy_timeout = ${Math.floor(ms)}`),
+      setBusyTimeout: (ms: number) => {
+        busyMs = Math.floor(ms);
+        file.pragma(`busy_timeout = ${busyMs}`);
+        readerFile?.pragma(`busy_timeout = ${busyMs}`);
+      },
       close: async () => {
         reader?.close();
         await db.destroy();
