@@ -57,6 +57,15 @@ describe('role tokens', () => {
     assert.equal(Date.parse(long.body.expires_at), d.clock.now() + 7200 * 1000);
   });
 
+  it('a well-sealed token this store has no record of (an older backup restored, another store under the key) → 401', async () => {
+    const r = await auth(anon(), 'admin-secret-pw', { role: 'auditor', expiry: 3600 });
+    assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(r.body.key) })).status, 200);
+    await d.daemon.hearth.store.db.deleteFrom('role_tokens').where('id', '=', r.body.id).execute();
+    const gone = await call(anon(), 'core/whoami', undefined, { headers: bearer(r.body.key) });
+    assert.equal(gone.status, 401);
+    assert.match(gone.body.error.message, /not issued by this server's store/);
+  });
+
   it('an expired, tampered, garbage or empty token → 401 user:badAuth, never 500', async () => {
     const { key } = (await auth(anon(), 'admin-secret-pw', { role: 'consumer', expiry: 60 })).body;
     const flipped = key.slice(0, 20) + (key[20] === 'A' ? 'B' : 'A') + key.slice(21);

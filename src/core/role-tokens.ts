@@ -59,7 +59,7 @@ function open(key: Buffer, token: string): Claims | null {
   }
 }
 
-/** Whether an issued id was revoked: the read every request with a role token makes, compiled once. */
+/** An issued id's row (is it known, was it revoked): the read every request with a role token makes, compiled once. */
 const revocationOf = compiledOnce((db, id: string) => db.selectFrom('role_tokens').select('revoked_at').where('id', '=', id));
 
 /** The principal a role token stands for, or throws user:badAuth saying why it does not. */
@@ -68,7 +68,10 @@ export async function principalForRoleToken(h: Hearth, token: string): Promise<P
   if (!claims) throw new HearthError('user:badAuth', 'the role token is not valid here (malformed, altered, or made with another key)');
   if (claims.exp <= h.clock.now()) throw new HearthError('user:badAuth', 'the role token has expired; get a new one from /auth or /refresh');
   const [row] = await revocationOf(h.store, claims.jti);
-  if (row?.revoked_at != null) throw new HearthError('user:badAuth', 'the role token has been revoked');
+  // Every token this store issued has its row until it expires: one without (a store restored
+  // from an older backup, another store under the same key) is not this server's to honour.
+  if (!row) throw new HearthError('user:badAuth', 'the role token was not issued by this server\'s store');
+  if (row.revoked_at !== null) throw new HearthError('user:badAuth', 'the role token has been revoked');
   return { credential: { kind: 'role', id: claims.jti }, account: null, role: claims.role, owner: false };
 }
 
