@@ -11,6 +11,7 @@ import { decrypt, encrypt, makeRegistration, masterKey, masterPasswordHash, regi
 import { bearer, call, startInProcess, type InProcessDaemon } from './helpers.js';
 import { pgSchema, pgSkip } from './pg.js';
 import { FAST_KDF, registerVault, VaultClient } from './vault-harness.js';
+import { bwDate } from '../src/core/vault/model.js';
 
 const PW = 'correct horse battery staple';
 
@@ -592,3 +593,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('bwDate', () => {
+  it('is toISOString with microseconds, for every kind of instant', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+    const DAY = 86_400_000;
+    const instants = [0, 1, 999, 1000, 59_999, 3_599_999, DAY - 1, DAY, DAY + 1, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2026, 5, 1, 12), 253_402_300_799_999, 1_700_000_000_123.7];
+    let seed = 7;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 48_271) % 2_147_483_647; // a fixed pseudo-random walk: the same instants every run
+      instants.push(Math.floor((seed / 2_147_483_647) * 4e12));
+    }
+    for (const ms of instants) assert.equal(bwDate(ms), iso(ms), String(ms));
+  });
+});
