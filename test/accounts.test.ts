@@ -127,6 +127,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const otherUser = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth('alice', token) });
       assert.equal(otherUser.status, 401, 'the token is bound to its user');
       assert.equal(otherUser.body.error.code, 'user:badAuth');
+      const otherDomain = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth('bob@elsewhere.example', token) });
+      assert.equal(otherDomain.status, 401, 'another server\'s bob is not this one');
     });
 
     it('a console session is not accepted as `Authorization: Token` (it needs its CSRF token)', { skip }, async () => {

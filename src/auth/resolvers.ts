@@ -3,8 +3,8 @@
  * Principal, nothing (its scheme was not used), or throws user:badAuth (it was used, wrongly).
  */
 import { fastifyCookie } from '@fastify/cookie';
-import { principalForToken } from '../core/credentials.js';
-import { DEVICE_TOKEN_PREFIX } from '../core/credentials.js';
+import { normalizeUsername } from '../core/accounts.js';
+import { DEVICE_TOKEN_PREFIX, principalForToken } from '../core/credentials.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../core/web.js';
 import type { Hearth } from '../core/hearth.js';
 import { principalForRoleToken, ROLE_TOKEN_PREFIX } from '../core/role-tokens.js';
@@ -76,7 +76,12 @@ export function sessionTokenResolver(hearth: Hearth): Resolver {
     const colon = decoded.lastIndexOf(':');
     const bad = () => new HearthError('user:badAuth', 'the session token is wrong or has expired; log in again with bonafide/user/authenticate');
     if (colon <= 0) throw bad();
-    const user = decoded.slice(0, colon).split('@')[0];
+    let user: string;
+    try {
+      user = normalizeUsername(hearth, decoded.slice(0, colon)); // `alice` or `alice@<domain>`, as everywhere
+    } catch {
+      throw bad();
+    }
     const principal = await principalForToken(hearth, 'session', decoded.slice(colon + 1));
     // A console session (it has a CSRF token) is used only with it, through its cookie.
     if (!principal || principal.account?.username !== user || principal.csrfHash !== null) throw bad();

@@ -1,5 +1,5 @@
 /** The daemon's home: its directory, the global API token file and the pid file. */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../auth/secrets.js';
 import { ConfigError } from '../config.js';
@@ -59,28 +59,33 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   }
 }
 
+/** The mode of a file that others (group or world) may read, or null when only its owner may. */
+export function othersCanRead(path: string): number | null {
+  const mode = statSync(path).mode & 0o777;
+  return mode & 0o077 ? mode : null;
+}
+
+/** Refuses a secret file that others can read (its secret may have leaked), saying how to fix it. */
+export function refuseIfOthersCanRead(path: string, orElse: string): void {
+  const mode = othersCanRead(path);
+  if (mode !== null) {
+    throw new ConfigError(`${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or ${orElse}`);
+  }
+}
+
 /**
  * A secret kept in a 0600 file of the home: made on first start (32 random bytes, hex), then
- * read. A file that others can read is refused, since its secret may have leaked. `what` names
- * what deleting the file does, for the error messages.
+ * read. `what` names what deleting the file does, for the error messages.
  */
 function ensureSecretFile(home: string, file: string, valid: RegExp, what: string): { path: string; secret: string } {
   const path = join(home, file);
-  let created = false;
-  let mode: number;
   try {
-    try {
-      statSync(path);
-    } catch {
-      created = writeSecretOnce(path, `${randomToken(32)}\n`);
-    }
-    mode = statSync(path).mode & 0o777;
+    if (!existsSync(path)) writeSecretOnce(path, `${randomToken(32)}\n`);
+    statSync(path);
   } catch (err) {
     throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get ${what}`);
   }
-  if (!created && (mode & 0o077) !== 0) {
-    throw new ConfigError(`${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); run "chmod 600 ${path}", or delete it to get ${what}`);
-  }
+  refuseIfOthersCanRead(path, `delete it to get ${what}`);
   let secret: string;
   try {
     secret = readFileSync(path, 'utf8').trim();

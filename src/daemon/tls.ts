@@ -6,11 +6,11 @@
  * loaded only when something has to be made.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, inHome, parseListen, type Config } from '../config.js';
-import { writeFileAtomic, writeSecretOnce } from './home.js';
+import { othersCanRead, refuseIfOthersCanRead, writeFileAtomic, writeSecretOnce } from './home.js';
 
 export const TLS_DIR = 'tls';
 export const CA_CERT_FILE = 'ca.pem';
@@ -128,13 +128,6 @@ function readIfPresent(path: string): string | null {
   }
 }
 
-function othersCanRead(path: string): number | null {
-  const mode = statSync(path).mode & 0o777;
-  return mode & 0o077 ? mode : null;
-}
-
-const octal = (mode: number) => mode.toString(8).padStart(4, '0');
-
 /** The local CA (kept), and a server certificate it signed for `names` (made again as needed). */
 async function ensureLocalCa(home: string, names: TlsNames, now: number): Promise<TlsMaterial> {
   const dir = join(home, TLS_DIR);
@@ -155,8 +148,7 @@ async function ensureLocalCa(home: string, names: TlsNames, now: number): Promis
     writeSecretOnce(caKeyPath, pem); // another process may have won: read what is there
     caKeyPem = readFileSync(caKeyPath, 'utf8');
   }
-  const mode = othersCanRead(caKeyPath);
-  if (mode !== null) throw new ConfigError(`${caKeyPath} is readable by others (mode ${octal(mode)}); run "chmod 600 ${caKeyPath}", or ${newCa}`);
+  refuseIfOthersCanRead(caKeyPath, newCa);
   let caKey: KeyObject;
   try {
     caKey = createPrivateKey(caKeyPem);
