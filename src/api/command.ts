@@ -1,59 +1,76 @@
 /**
  * A native command (as in Bitmask): `POST /API/<path>` with JSON params, also `hearth <path words>`
- * in the CLI. One definition serves the HTTP surface, the OpenAPI document and the CLI.
+ * in the CLI. One definition serves the HTTP surface, the OpenAPI document, the CLI and docs/api.md.
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import type { AuthRequirement } from '../auth/policy.js';
+import type { CookieJar } from '../auth/cookies.js';
+import type { PublicRequirement, RoleRequirement } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
-import type { Hearth } from '../core/hearth.js';
-import type { CookieJar } from '../core/web.js';
+import type { Hearth } from '../kernel/hearth.js';
 
-export type { CookieJar };
-
-export interface CommandContext {
+export interface CommandContext<P extends Principal | null = Principal | null> {
   hearth: Hearth;
-  principal: Principal | null;
+  /** Who called. Non-null in every command that needs a credential: the policy let only principals through. */
+  principal: P;
   /** Where the call came from: the client address (behind a trusted proxy, the forwarded one), or `local` on the Unix socket. */
   address: string;
   /** The surface it came through, for the login log. */
   surface: string;
-  /**
-   * The caller's cookies, where the surface has them (HTTP): the console's session commands
-   * read and set theirs through it. Absent elsewhere.
-   */
+  /** The caller's cookies, where the surface has them (HTTP): the console's session commands read and set theirs. */
   cookies?: CookieJar;
 }
 
-export interface Command<P extends TObject = TObject> {
+interface Definition<P extends TObject, R extends TSchema> {
   /** `group/command` or `group/sub/command`. */
   path: string;
   summary: string;
   /** Parameters, in positional order. */
   params: P;
   /** Shape of the result: documents it, and serializes it fast. */
-  result?: TSchema;
-  auth: AuthRequirement;
-  /** Components that must be on before this command is offered (404 until then). */
+  result: R;
+  /** Components that must be on before this command is offered (404 until then). Default: the store. */
   requires?: readonly string[];
-  run(ctx: CommandContext, params: Static<P>): unknown;
 }
 
-/** The context of a command that needs a credential: the policy has let only principals through. */
-export interface AuthedContext extends CommandContext {
-  principal: Principal;
+type Answer<R extends TSchema> = Static<R> | Promise<Static<R>>;
+
+/** A command anyone may call: it may see no principal. */
+export interface PublicDefinition<P extends TObject, R extends TSchema> extends Definition<P, R> {
+  auth: PublicRequirement;
+  run(ctx: CommandContext, params: Static<P>): Answer<R>;
 }
 
-/** Narrows a context on a route that declared a role (the policy answered 401 to anyone else). */
-export function authed(ctx: CommandContext): AuthedContext {
-  if (!ctx.principal) throw new Error('a command that declares a role ran without a principal');
-  return ctx as AuthedContext;
+/** A command that needs a credential with a role: it always sees the principal. */
+export interface AuthedDefinition<P extends TObject, R extends TSchema> extends Definition<P, R> {
+  auth: RoleRequirement;
+  run(ctx: CommandContext<Principal>, params: Static<P>): Answer<R>;
 }
 
-export function command<P extends TObject>(def: Command<P>): Command<P> {
-  return def;
+/** A command as the surfaces see it, whatever its auth. */
+export interface Command {
+  path: string;
+  summary: string;
+  params: TObject;
+  result: TSchema;
+  auth: PublicRequirement | RoleRequirement;
+  requires: readonly string[];
+  /** Called only after the policy allowed `ctx.principal` (see `authorize`). */
+  run(ctx: CommandContext, params: unknown): unknown;
+}
+
+const STORE = ['store'] as const;
+
+/** A command that needs a credential: `run` sees a principal (no casts in the commands). */
+export function command<P extends TObject, R extends TSchema>(def: AuthedDefinition<P, R>): Command;
+/** A public command: `run` may see no principal. */
+export function command<P extends TObject, R extends TSchema>(def: PublicDefinition<P, R>): Command;
+export function command<P extends TObject, R extends TSchema>(def: PublicDefinition<P, R> | AuthedDefinition<P, R>): Command {
+  // The one widening: surfaces run a command only after `authorize` passed, which for a role
+  // requirement means a principal is there, as AuthedDefinition's `run` expects.
+  return { ...def, requires: def.requires ?? STORE, run: def.run as Command['run'] };
 }
 
 /** The command's parameter names, in positional order. */
-export function paramNames(cmd: Command): string[] {
+export function paramNames(cmd: Pick<Command, 'params'>): string[] {
   return Object.keys(cmd.params.properties);
 }

@@ -17,3 +17,15 @@ export function cookieAttributes(https: boolean, maxAge?: number) {
     ...(maxAge !== undefined ? { maxAge } : {}),
   };
 }
+
+/**
+ * Cookies as the core sees them: by their plain names (`hearth_session`). The surface chooses
+ * the name on the wire and the attributes (above): HttpOnly, SameSite=Strict, Path=/, and Secure
+ * with the `__Host-` prefix when the request came over HTTPS.
+ */
+export interface CookieJar {
+  get(name: string): string | undefined;
+  /** `maxAge` in seconds; without it the cookie ends with the browser session. */
+  set(name: string, value: string, opts?: { maxAge?: number }): void;
+  clear(name: string): void;
+}

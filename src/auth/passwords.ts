@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../kernel/errors.js';
 
 /** OWASP: argon2id, 19 MiB, 2 passes, 1 lane. */
 const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;

@@ -7,9 +7,9 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { inHome, parseListen, type LoadedConfig } from '../config.js';
+import { inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
 import { AUTHTOKEN_FILE, LOG_FILE } from '../daemon/home.js';
-import { DAEMON_MAIN } from '../paths.js';
+import { DAEMON_MAIN } from '../kernel/paths.js';
 
 export interface Endpoint {
   socketPath?: string;

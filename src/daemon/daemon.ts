@@ -9,16 +9,18 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
-import { resolversFor } from '../auth/resolvers.js';
-import { deriveRoleTokenKey } from '../core/role-tokens.js';
-import { deriveVaultJwtKey } from '../core/vault/accounts.js';
-import { systemClock, type Clock } from '../clock.js';
-import { ConfigError, inHome, parseListen, type LoadedConfig } from '../config.js';
-import { Hearth } from '../core/hearth.js';
+import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
+import { deriveVaultJwtKey } from '../features/vault/service.js';
+import { resolversFor } from '../http/authenticate.js';
 import { buildServer } from '../http/server.js';
-import { migrate, openStore, storeTarget, type Store } from '../store/store.js';
-import { VERSION_CORE } from '../version.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { ConfigError, inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
+import { Hearth } from '../kernel/hearth.js';
+import { VERSION_CORE } from '../kernel/version.js';
+import { openStore, storeTarget, type Store } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
 import { ensureAuthToken, ensureHome, ensureTokenKey, removeOwnPidFile, writePidFile } from './home.js';
 import { prepareTls, type TlsMaterial } from './tls.js';
 
@@ -231,7 +233,7 @@ export class Daemon {
     let store: Store | null = null;
     try {
       store = await openStore(target, { busyTimeoutMs: 0 });
-      const report = await migrate(store, this.hearth.clock, config.store.skipped_migrations);
+      const report = await migrate(store, this.hearth.clock, MIGRATIONS, config.store.skipped_migrations);
       store.setBusyTimeout(1000);
       if (this.stopping) return void (await store.close());
       this.store = store;

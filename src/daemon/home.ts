@@ -2,7 +2,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../auth/secrets.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../kernel/config.js';
 
 export const AUTHTOKEN_FILE = 'authtoken';
 export const PID_FILE = 'hearthd.pid';

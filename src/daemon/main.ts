@@ -1,6 +1,6 @@
 /** hearthd: the Hearth daemon's entry point. */
-import { ConfigError, loadConfig } from '../config.js';
-import { VERSION_CORE } from '../version.js';
+import { ConfigError, loadConfig } from '../kernel/config.js';
+import { VERSION_CORE } from '../kernel/version.js';
 import { Daemon } from './daemon.js';
 
 const HELP = `hearthd ${VERSION_CORE} — the Hearth daemon

@@ -9,7 +9,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, we
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError, inHome, parseListen, type Config } from '../config.js';
+import { ConfigError, inHome, parseListen, type Config } from '../kernel/config.js';
 import { othersCanRead, refuseIfOthersCanRead, writeFileAtomic, writeSecretOnce } from './home.js';
 
 export const TLS_DIR = 'tls';

@@ -1,5 +1,5 @@
 /** Turns anything thrown while answering a request into a HearthError from the one table. */
-import { ERROR_STATUS, HearthError, type ErrorCode } from '../errors.js';
+import { ERROR_STATUS, HearthError, type ErrorCode } from '../kernel/errors.js';
 
 interface AjvError {
   keyword: string;
@@ -64,15 +64,7 @@ export function toHearthError(err: unknown, bodyLimit: number): HearthError {
   return new HearthError('internal', 'internal error; the server log has the details');
 }
 
+/** The native envelope's error form: `{"result": null, "error": {"code", "message"}}`. */
 export function envelope(err: HearthError) {
   return { result: null, error: { code: err.code, message: err.message } };
-}
-
-/**
- * How each surface says what went wrong: the native envelope, or (SelfPrivacy's REST and Swarm
- * Bee's token service) a small object with the message and the same code.
- */
-export function errorBody(surface: string | undefined, err: HearthError): unknown {
-  if (surface === 'rest' || surface === 'tokens') return { error: err.message, code: err.code };
-  return envelope(err);
 }

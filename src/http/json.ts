@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../kernel/errors.js';
 
 /** A JSON body (`__proto__` and `constructor` keys refused); an empty one is no body. */
 export function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) {

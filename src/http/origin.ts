@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { HearthError } from '../errors.js';
+import { HearthError } from '../kernel/errors.js';
 
 /** `host:port`, `[v6]:port` or `host` → the host part, lower-cased. */
 function hostPart(value: string): string {

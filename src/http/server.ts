@@ -1,25 +1,21 @@
 /**
  * The HTTP server: one Fastify instance carrying every surface. This file holds the
- * cross-cutting parts (route declarations, readiness gates, authentication, errors, request
- * logs); each surface is a plugin of its own under ./surfaces.
+ * cross-cutting parts (route declarations, readiness gates, authentication, errors, cache headers,
+ * request logs), each driven by the route's surface descriptor (./surface.ts); each surface is a
+ * plugin of its own under ./surfaces.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { authorize } from '../auth/policy.js';
+import { authorize, isPublic } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
-import { resolvePrincipal, type Resolver, type Scheme } from '../auth/resolvers.js';
-import type { Hearth } from '../core/hearth.js';
-import { HearthError } from '../errors.js';
+import { HearthError } from '../kernel/errors.js';
+import type { Hearth } from '../kernel/hearth.js';
+import { resolvePrincipal, type Resolver, type Scheme } from './authenticate.js';
 import { isHttps } from './client.js';
-import { envelope, errorBody, toHearthError } from './errors.js';
+import { envelope, toHearthError } from './errors.js';
 import { checkOrigin, isLocalHost } from './origin.js';
-import { SURFACE_CREDENTIALS, type HearthRouteConfig } from './route-config.js';
-import { consoleSurface } from './surfaces/console.js';
-import { healthSurface } from './surfaces/health.js';
-import { nativeSurface } from './surfaces/native.js';
-import { REST_PREFIXES, restSurface } from './surfaces/rest.js';
-import { tokensSurface } from './surfaces/tokens.js';
-import { bitwardenSurface } from './surfaces/bitwarden.js';
+import type { HearthRouteConfig, SurfaceDescriptor } from './surface.js';
+import { PLUGINS, SURFACES, surfaceOfPath } from './surfaces/index.js';
 
 export interface ServerOptions {
   hearth: Hearth;
@@ -33,8 +29,6 @@ export interface RegisteredRoute {
   url: string;
   config: Partial<HearthRouteConfig>;
 }
-
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** One year; no includeSubDomains, since other names under the domain are not Hearth's to decide. */
 const HSTS_VALUE = 'max-age=31536000';
@@ -61,6 +55,11 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     },
   });
 
+  const surfaceOf = (req: FastifyRequest): SurfaceDescriptor | null => {
+    const name = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
+    return name ? SURFACES[name] : null;
+  };
+
   const routes: RegisteredRoute[] = [];
   app.decorate('hearthRoutes', routes);
   app.decorateRequest('principal', null);
@@ -84,26 +83,27 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   // never gets a large body parsed. Callback-style hooks: every request pays for these.
   app.addHook('onRequest', (req, _reply, done) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
+    const surface = route.surface ? SURFACES[route.surface] : null;
     try {
-      checkOrigin(req, config.server.domain, route.crossOrigin);
+      checkOrigin(req, config.server.domain, surface?.crossOrigin ?? false);
     } catch (err) {
       return done(err as Error);
     }
-    if (!route.auth) return done(); // the not-found handler
+    if (!route.auth || !surface) return done(); // the not-found handler
     for (const component of route.requires ?? []) {
       if (!hearth.components.isOn(component)) {
         const status = hearth.components.get(component)?.status ?? 'off';
         return done(new HearthError('notFound', `${req.routeOptions.url} is not available yet: ${component} is ${status}`));
       }
     }
-    if ('public' in route.auth && !route.auth.identify) return done();
+    if (isPublic(route.auth) && !route.auth.identify) return done();
     const requirement = route.auth;
     const decide = (principal: Principal | null) => {
       req.principal = principal;
       authorize(principal, requirement);
     };
     try {
-      const resolved = resolvePrincipal(resolvers, route.accepts ?? SURFACE_CREDENTIALS[route.surface!], req.headers, { https: isHttps(req) });
+      const resolved = resolvePrincipal(resolvers, surface.schemes, req.headers, { https: isHttps(req) });
       if (resolved instanceof Promise) {
         resolved.then(decide).then(() => done(), done);
         return;
@@ -119,9 +119,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   // the stop open until its idle timeout.
   app.addHook('onSend', (req, reply, payload, done) => {
     if (hearth.stopping) reply.header('connection', 'close');
-    // Answers of the API carry tokens and account data: no cache keeps them.
-    const surface = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
-    if (surface === 'native' || surface === 'rest' || surface === 'tokens') reply.header('cache-control', 'no-store');
+    // Answers that carry or depend on a credential: no cache keeps them (the surface says which).
+    const cacheControl = (surfaceOf(req) ?? surfaceOfPath(req.url))?.cacheControl;
+    if (cacheControl) reply.header('cache-control', cacheControl);
     // HSTS only for a configured certificate, over HTTPS served here, to a DNS name: with the
     // local CA a browser that does not trust it yet must still be able to click through, and
     // browsers would pin localhost for every port (a proxy sets its own).
@@ -150,47 +150,33 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const e = toHearthError(err, config.server.body_limit);
+    const e = toHearthError(err, req.routeOptions.bodyLimit ?? config.server.body_limit);
     if (e.code === 'internal') req.log.error({ err }, 'unexpected error');
     const retryAfter = e.details?.retryAfter;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     if (e.status === 401 && route.challenge) void reply.header('www-authenticate', route.challenge);
-    return reply.status(e.status).send(errorBody(route.surface, e));
+    const { status, body } = (surfaceOf(req) ?? SURFACES.native).error(e, req);
+    return reply.status(status).send(body);
   });
+  // An unknown path: the surface owning its prefix answers (each has its own 404/405/401 rules).
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/API/') && req.method !== 'POST') {
-      return reply.status(405).header('allow', 'POST').send(envelope(new HearthError('methodNotAllowed', 'native commands are called with POST')));
-    }
     const path = req.url.split('?')[0]!;
-    // SelfPrivacy checks credentials before routing: an unknown path of its surface, asked
-    // without any, answers 401 rather than telling what exists.
-    if (REST_PREFIXES.some((p) => path.startsWith(p))) {
-      if (!req.headers.authorization && !req.headers['x-hearth-auth']) {
-        return reply.status(401).send(errorBody('rest', new HearthError('user:noAuth', 'this call needs a credential')));
-      }
-      // A route of SelfPrivacy's that exists with another method answers 405, as its API did.
-      const allow = HTTP_METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }));
-      if (allow.length) {
-        const e = new HearthError('methodNotAllowed', `${req.method} ${path} is not allowed; use ${allow.join(' or ')}`);
-        return reply.status(405).header('allow', allow.join(', ')).send(errorBody('rest', e));
-      }
-      return reply.status(404).send(errorBody('rest', new HearthError('notFound', `no route ${req.method} ${path}`)));
+    const owner = surfaceOfPath(path);
+    if (owner?.notFound) return owner.notFound(req, reply, app);
+    const e = new HearthError('notFound', `no route ${req.method} ${path}`);
+    if (owner) {
+      const { status, body } = owner.error(e, req);
+      return reply.status(status).send(body);
     }
-    const what = req.url.startsWith('/API/') ? `unknown command ${req.url.slice(5).split('?')[0]}` : `no route ${req.method} ${path}`;
-    return reply.status(404).send(envelope(new HearthError('notFound', what)));
+    return reply.status(404).send(envelope(e));
   });
 
   if (config.services.docs) {
-    const { registerDocs } = await import('./surfaces/docs.js');
-    await registerDocs(app);
+    const { registerDocs } = await import('./surfaces/docs/index.js');
+    await registerDocs(app, SURFACES);
   }
-  await app.register(healthSurface, { hearth });
-  await app.register(nativeSurface, { hearth });
-  await app.register(restSurface, { hearth });
-  await app.register(tokensSurface, { hearth });
-  await app.register(consoleSurface, { hearth });
-  await app.register(bitwardenSurface, { hearth, prefix: '/bitwarden' });
+  for (const { plugin, prefix } of PLUGINS) await app.register(plugin, { hearth, ...(prefix ? { prefix } : {}) });
   return app;
 }
 

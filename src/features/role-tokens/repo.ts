@@ -1,0 +1,32 @@
+/** The `role_tokens` table: a record of each issued role token, so it can be listed and revoked. */
+import type { Db } from '../../store/db.js';
+import { compiledOnce } from '../../store/db.js';
+import type { RoleTokensTable } from '../../store/schema.js';
+
+export type RoleTokenRow = RoleTokensTable;
+
+/** An issued id's row (is it known, was it revoked): the read every request with a role token makes, compiled once. */
+export const revocationOf = compiledOnce((db, id: string) => db.selectFrom('role_tokens').select('revoked_at').where('id', '=', id));
+
+export async function insert(db: Db, row: RoleTokenRow): Promise<void> {
+  await db.insertInto('role_tokens').values(row).execute();
+}
+
+/** Marks a token revoked unless it is already; whether this call revoked it. */
+export async function revoke(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('role_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function exists(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('role_tokens').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Tokens not yet expired at `now`, newest first. */
+export async function live(db: Db, now: number): Promise<RoleTokenRow[]> {
+  return db.selectFrom('role_tokens').selectAll().where('expires_at', '>', now).orderBy('issued_at', 'desc').execute();
+}
+
+export async function deleteExpired(db: Db, now: number): Promise<void> {
+  await db.deleteFrom('role_tokens').where('expires_at', '<', now).execute();
+}

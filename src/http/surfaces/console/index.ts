@@ -1,0 +1,87 @@
+/**
+ * The web console: static files built from web/ (`npm run build`) into dist/web, served at `/`.
+ * Every file is public (the console holds no secret; it calls the native API with its session
+ * cookie and CSRF header). One route per file found at start, so nothing outside dist/web can
+ * be asked for and unknown paths keep their usual 404. Each answer carries a strict CSP: scripts,
+ * styles, images and calls from this origin only, no framing.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PUBLIC } from '../../../auth/policy.js';
+import { PACKAGE_ROOT } from '../../../kernel/paths.js';
+import { envelope } from '../../errors.js';
+import { addRoutes, route, type SurfaceDescriptor } from '../../surface.js';
+
+/** The console's files: public, cached by their own rules (assets forever, the page never). */
+export const CONSOLE: SurfaceDescriptor = {
+  name: 'console',
+  schemes: [],
+  prefixes: [],
+  error: (err) => ({ status: err.status, body: envelope(err) }),
+  cacheControl: null,
+  crossOrigin: false,
+  security: [],
+};
+
+export const CONSOLE_DIR = join(PACKAGE_ROOT, 'dist', 'web');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Hearth</title>
+<p>The web console is not built. Run <code>npm run build</code> in hearthd's directory, then restart hearthd.</p></html>\n`;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+export async function consoleSurface(app: FastifyInstance) {
+  const security = {
+    'content-security-policy': CONSOLE_CSP,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+  };
+  if (!existsSync(join(CONSOLE_DIR, 'index.html'))) {
+    const notBuilt = (_req: unknown, reply: FastifyReply) => reply.status(404).headers(security).type(TYPES['.html']!).send(NOT_BUILT);
+    addRoutes(app, CONSOLE, [route({ method: 'GET', url: '/', auth: PUBLIC, summary: 'The console (not built)', hidden: true, handler: notBuilt })]);
+    return;
+  }
+  // One route per file found at start.
+  const files = walk(CONSOLE_DIR).map((file) => {
+    const rel = relative(CONSOLE_DIR, file).split(sep).join('/');
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    // Vite names assets by their content's hash: they never change under one name.
+    const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const serve = (_req: unknown, reply: FastifyReply) => reply.headers(security).header('cache-control', cache).type(type).send(readFileSync(file));
+    return route({ method: 'GET', url: rel === 'index.html' ? '/' : `/${rel}`, auth: PUBLIC, summary: rel, hidden: true, handler: serve });
+  });
+  addRoutes(app, CONSOLE, files);
+}

@@ -1,0 +1,76 @@
+/**
+ * The core of the daemon, with no HTTP in it: the services each capability needs, built once
+ * by the daemon and handed to every surface.
+ */
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Store } from '../store/db.js';
+import { Components } from './components.js';
+import { HearthError } from './errors.js';
+
+/** Requests answered, per surface (native, health, docs, …), for `core/stats`. */
+export class RequestCounters {
+  private readonly counts = new Map<string, number>();
+  add(surface: string): void {
+    this.counts.set(surface, (this.counts.get(surface) ?? 0) + 1);
+  }
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+/** What `core/status` tells of HTTPS: where, and the fingerprint a client checks the CA (or certificate) by. */
+export interface TlsStatus {
+  url: string;
+  /** `SHA256: <hex>` of the local CA, or of the configured certificate. */
+  ca_cert_fingerprint: string;
+  /** The local CA's certificate, for clients to trust; null when a configured certificate is used. */
+  ca_cert_path: string | null;
+  cert_path: string;
+  not_after: string;
+}
+
+export interface HearthOptions {
+  config: Config;
+  home: string;
+  clock: Clock;
+  /** Called by `core/stop`: the daemon stops gracefully after the answer has gone out. */
+  requestStop: () => void;
+}
+
+export class Hearth {
+  readonly components = new Components();
+  readonly requests = new RequestCounters();
+  readonly startedAt: number;
+  /** Set when a graceful stop begins: answers then close their connections. */
+  stopping = false;
+  private storeRef: Store | null = null;
+  /** HTTPS as served, once it listens; null when it is off. */
+  tls: TlsStatus | null = null;
+  /** The AES-256 key role tokens are sealed with, derived from `[security] token_encryption_key` at start. */
+  roleTokenKey: Buffer = Buffer.alloc(0);
+  /** The HS256 key of the vault's access tokens, derived from the same secret at start. */
+  vaultJwtKey: Uint8Array = new Uint8Array(0);
+
+  constructor(readonly options: HearthOptions) {
+    this.startedAt = options.clock.now();
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get config(): Config {
+    return this.options.config;
+  }
+
+  /** The store once it is open and migrated; routes that use it are gated on the component. */
+  get store(): Store {
+    if (!this.storeRef) throw new HearthError('unavailable', 'the store is not ready yet');
+    return this.storeRef;
+  }
+
+  attachStore(store: Store | null): void {
+    this.storeRef = store;
+  }
+}

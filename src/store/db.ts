@@ -1,0 +1,184 @@
+/**
+ * The store: one schema over the embedded SQLite file (default) or PostgreSQL, through Kysely.
+ * Drivers are loaded only for the kind in use, so the SQLite default never loads `pg`.
+ */
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { ConfigError, inHome } from '../kernel/config.js';
+import type { Database } from './schema.js';
+
+/**
+ * The store's query builder. A transaction is one too (Kysely's Transaction extends Kysely), so
+ * repository functions take a `Db` and run alike inside or outside a transaction.
+ */
+export type Db = Kysely<Database>;
+
+/** `count(*)` as a number (PostgreSQL answers bigint counts as text). */
+export const countAll = (n: number | string | bigint): number => Number(n);
+
+/** Milliseconds since the epoch → ISO 8601, keeping null. */
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  kind: StoreKind;
+  /** Where it lives, safe to show (no password). */
+  location: string;
+  db: Kysely<Database>;
+  /**
+   * Runs one read-only statement outside any transaction, seeing committed rows only: the path
+   * for the lookups every request makes. SQLite: a second, read-only connection (WAL lets it
+   * read while the writer writes), run synchronously with no queue behind Kysely's one
+   * connection. PostgreSQL: the pool.
+   */
+  read<O>(sqlText: string, params: readonly unknown[]): Promise<O[]>;
+  /** SQLite: how long a statement waits for another process's lock (no-op on PostgreSQL). */
+  setBusyTimeout(ms: number): void;
+  close(): Promise<void>;
+}
+
+export interface StoreTarget {
+  kind: StoreKind;
+  /** File path for SQLite, connection string for PostgreSQL. */
+  target: string;
+}
+
+/** Reads `[store] url`: empty → `hearth.db` in the home. Throws a ConfigError for other schemes. */
+export function storeTarget(url: string, home: string): StoreTarget {
+  if (url === '') return { kind: 'sqlite', target: inHome(home, 'hearth.db') };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('[store] url: sqlite: needs a file path, e.g. sqlite:/var/lib/hearth/hearth.db');
+    return { kind: 'sqlite', target: inHome(home, path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', target: url };
+  throw new ConfigError(`[store] url: expected empty, sqlite:PATH or postgres://…, got ${JSON.stringify(url.split(':')[0] + ':…')}`);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}
+
+/** Statements kept prepared, by SQL text; the least recently used goes first. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, which costs SQLite more than running an indexed lookup does.
+ * Statements are kept by their SQL text instead (the parameters are bound on each run). Safe to
+ * share: Kysely runs one query at a time on the connection, and SQLite re-prepares a statement
+ * by itself when the schema changes under it.
+ */
+function withStatementCache(file: import('better-sqlite3').Database): SqliteDatabase {
+  const statements = new Map<string, ReturnType<typeof file.prepare>>();
+  return {
+    close: () => file.close(),
+    prepare(sqlText) {
+      let stmt = statements.get(sqlText);
+      if (stmt) {
+        statements.delete(sqlText);
+      } else {
+        stmt = file.prepare(sqlText);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sqlText, stmt);
+      return stmt;
+    },
+  };
+}
+
+export interface OpenOptions {
+  /** SQLite busy timeout in ms; migrations use 0 so a locked file is retried without blocking. */
+  busyTimeoutMs?: number;
+}
+
+export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise<Store> {
+  if (t.kind === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
+    const file = new SQLite(t.target, { timeout: opts.busyTimeoutMs ?? 1000 });
+    try {
+      file.pragma('journal_mode = WAL');
+      file.pragma('synchronous = NORMAL');
+      file.pragma('foreign_keys = ON');
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+    let busyMs = opts.busyTimeoutMs ?? 1000;
+    let readerFile: import('better-sqlite3').Database | null = null;
+    let reader: ReturnType<typeof withStatementCache> | null = null;
+    return {
+      kind: 'sqlite',
+      location: t.target,
+      db,
+      async read<O>(sqlText: string, params: readonly unknown[]) {
+        // Opened on first use: by then migrations have made the file and its WAL.
+        if (!reader) {
+          readerFile = new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
+          reader = withStatementCache(readerFile);
+        }
+        return reader.prepare(sqlText).all(params) as O[];
+      },
+      setBusyTimeout: (ms: number) => {
+        busyMs = Math.floor(ms);
+        file.pragma(`busy_timeout = ${busyMs}`);
+        readerFile?.pragma(`busy_timeout = ${busyMs}`);
+      },
+      close: async () => {
+        reader?.close();
+        await db.destroy();
+      },
+    };
+  }
+  const pg = (await import('pg')).default;
+  pg.types.setTypeParser(20, (v: string) => Number(v)); // bigint columns hold ms timestamps
+  const pool = new pg.Pool({ connectionString: t.target, max: 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {}); // an idle client's broken connection is replaced on next use
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Fail now, not on the first request, when the server does not answer.
+  await sql`select 1`.execute(db).catch(async (err) => {
+    await db.destroy();
+    throw err;
+  });
+  return {
+    kind: 'postgres',
+    location: redactUrl(t.target),
+    db,
+    read: async <O>(sqlText: string, params: readonly unknown[]) => (await db.executeQuery<O>(CompiledQuery.raw(sqlText, [...params]))).rows,
+    setBusyTimeout: () => {},
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * A query built and compiled once per store, then run with new parameters: for the lookups every
+ * authenticated request makes, where building and compiling a query costs more than running it.
+ * `build` must turn its arguments into the query's parameters, in order (checked on first use).
+ */
+export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database>, ...params: P) => { compile(): CompiledQuery<O> }) {
+  const texts = new WeakMap<Store, string>();
+  return async (store: Store, ...params: P): Promise<O[]> => {
+    let text = texts.get(store);
+    if (text === undefined) {
+      const compiled = build(store.db, ...params).compile();
+      if (compiled.parameters.length !== params.length || compiled.parameters.some((v, i) => v !== params[i])) {
+        throw new Error('compiledOnce: the query\'s parameters must be its arguments, in order');
+      }
+      text = compiled.sql;
+      texts.set(store, text);
+    }
+    return store.read<O>(text, params);
+  };
+}
+
+/** Narrows a query to the rows of one account, or of the server owner (`account_id` null). */
+export function ownedBy<T extends { where: Function }>(q: T, accountId: string | null): T {
+  return (accountId === null ? q.where('account_id', 'is', null) : q.where('account_id', '=', accountId)) as T;
+}
