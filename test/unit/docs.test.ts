@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { apiMarkdown, configurationMarkdown } from '../../src/api/reference.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 const REGENERATE = 'run `npm run build && node scripts/gen-docs.mjs` and commit the result';
 
