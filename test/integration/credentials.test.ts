@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { compiledOnce, openStore, storeTarget } from '../src/store/store.js';
-import { bearer, call, sessionAuth, startInProcess, tempHome, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { compiledOnce, openStore, storeTarget } from '../../src/store/store.js';
+import { bearer, call, sessionAuth, startInProcess, tempHome, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 const DELETE_DEVICE = "delete from credentials where kind = 'device' and name = 'tablet'";
 

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { decrypt, encrypt, makeRegistration, masterKey, masterPasswordHash, registerFinishBody, stretch } from '../src/vault-client/crypto.js';
-import { bearer, call, startInProcess, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
-import { FAST_KDF, registerVault, VaultClient } from './vault-harness.js';
-import { bwDate } from '../src/core/vault/model.js';
+import { decrypt, encrypt, makeRegistration, masterKey, masterPasswordHash, registerFinishBody, stretch } from '../../src/vault-client/crypto.js';
+import { bearer, call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
+import { FAST_KDF, registerVault, VaultClient } from '../support/vault-harness.js';
+import { bwDate } from '../../src/core/vault/model.js';
 
 const PW = 'correct horse battery staple';
 

@@ -9,9 +9,9 @@ import { entropyToMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { hashPassword } from '../src/auth/passwords.js';
-import { call, startDaemon, startInProcess, waitFor, type CallResult, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { call, startDaemon, startInProcess, waitFor, type CallResult, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 type Kind = 'sqlite' | 'postgres';
 

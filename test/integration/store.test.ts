@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { ManualClock } from '../src/clock.js';
-import { ConfigError } from '../src/config.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
-import { DISABLE_ALL, migrate, openStore, storeTarget, type Store, type StoreTarget } from '../src/store/store.js';
-import { tempHome } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { ManualClock } from '../../src/clock.js';
+import { ConfigError } from '../../src/config.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { DISABLE_ALL, migrate, openStore, storeTarget, type Store, type StoreTarget } from '../../src/store/store.js';
+import { tempHome } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 const clock = new ManualClock();
 const ALL = MIGRATIONS.map((m) => m.id);

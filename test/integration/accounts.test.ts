@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, sessionAuth, bearer, startInProcess, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { call, sessionAuth, bearer, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 const HOUR = 3_600_000;
 

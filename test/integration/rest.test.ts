@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import { entropyToMnemonic, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { randomBytes } from 'node:crypto';
-import { bearer, call, startInProcess, type CallResult, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { bearer, call, startInProcess, type CallResult, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 type Kind = 'sqlite' | 'postgres';
 type Headers = Record<string, string>;

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bearer, call, startInProcess, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { bearer, call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
