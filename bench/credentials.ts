@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
-import { call, type RunningDaemon } from '../test/helpers.js';
+import { call, type RunningDaemon } from '../test/support/helpers.js';
 
 export const BENCH_USER = 'bench';
 

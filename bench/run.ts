@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { call, runCli, startDaemon, tempHome, waitFor } from '../test/helpers.js';
+import { call, runCli, startDaemon, tempHome, waitFor } from '../test/support/helpers.js';
 import { argon2Rate, BENCH_USER, makeCredentials, probe, type Probe } from './credentials.js';
 import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/paths.js';
-import { registerVault } from '../test/vault-harness.js';
+import { registerVault } from '../test/support/vault-harness.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;

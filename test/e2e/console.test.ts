@@ -12,8 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startInProcess, type InProcessDaemon } from '../helpers.js';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from './browser.js';
+import { startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from '../support/browser.js';
 
 const HOUR = 3_600_000;
 const OWNER = { username: 'olivia', password: 'olivia-password', fullName: 'Olivia Owner' };

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { decrypt, masterKey, masterPasswordHash, splitKey, stretch, type Registration } from '../../src/vault-client/crypto.js';
-import { call, startInProcess, type InProcessDaemon } from '../helpers.js';
-import { VaultClient } from '../vault-harness.js';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from './browser.js';
+import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { VaultClient } from '../support/vault-harness.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from '../support/browser.js';
 
 const OWNER = { username: 'olivia', password: 'olivia-password' };
 const BOB = { username: 'bob', password: 'bob-password' };

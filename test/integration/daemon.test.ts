@@ -6,9 +6,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
+import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 
 describe('hearthd start-up', () => {
   it('creates the home, a 0600 token of 32 random bytes, a pid file, and says where it listens', async () => {

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { Hearth } from '../src/core/hearth.js';
-import { SURFACE_CREDENTIALS } from '../src/http/route-config.js';
-import { buildServer } from '../src/http/server.js';
-import { tempHome } from './helpers.js';
+import { systemClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { Hearth } from '../../src/core/hearth.js';
+import { SURFACE_CREDENTIALS } from '../../src/http/route-config.js';
+import { buildServer } from '../../src/http/server.js';
+import { tempHome } from '../support/helpers.js';
 
 async function server() {
   const { config, home } = loadConfig({ HEARTH_HOME: tempHome() });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { hashPassword } from '../src/auth/passwords.js';
-import { bearer, call, startDaemon, waitFor } from './helpers.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { bearer, call, startDaemon, waitFor } from '../support/helpers.js';
 
 it('no issued token, phrase or password appears in the database file or the logs', async () => {
   const adminPassword = 'admin-password-for-grep';

@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { transform } from 'esbuild';
-import { decrypt, encrypt, masterKey, masterPasswordHash, splitKey, stretch } from '../src/vault-client/crypto.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { decrypt, encrypt, masterKey, masterPasswordHash, splitKey, stretch } from '../../src/vault-client/crypto.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
-type Web = typeof import('../web/src/vaultcrypto.js');
+type Web = typeof import('../../web/src/vaultcrypto.js');
 
 describe('the console\'s vault crypto matches the CLI\'s', () => {
   let web: Web;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, tempHome } from './helpers.js';
+import { runCli, tempHome } from '../support/helpers.js';
 
 describe('hearth CLI', () => {
   const home = tempHome();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
-import { command } from '../src/api/command.js';
-import { PUBLIC } from '../src/auth/policy.js';
-import { buildParams, flagOf } from '../src/cli/params.js';
+import { command } from '../../src/api/command.js';
+import { PUBLIC } from '../../src/auth/policy.js';
+import { buildParams, flagOf } from '../../src/cli/params.js';
 
 const create = command({
   path: 'bonafide/user/create',

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { masterKey, masterPasswordHash, type Kdf } from '../src/vault-client/crypto.js';
-import { call, CLI_MAIN, startDaemon, type RunningDaemon } from './helpers.js';
-import { hasPython, runOnTerminal } from './pty.js';
+import { masterKey, masterPasswordHash, type Kdf } from '../../src/vault-client/crypto.js';
+import { call, CLI_MAIN, startDaemon, type RunningDaemon } from '../support/helpers.js';
+import { hasPython, runOnTerminal } from '../support/pty.js';
 
 function cli(args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '../src/auth/passwords.js';
-import { bearer, call, startInProcess, type InProcessDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { bearer, call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 
 const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`:${password}`).toString('base64')}` });
 

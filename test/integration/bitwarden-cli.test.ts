@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CONFIG_SCHEMA } from '../src/config.js';
-import { BW_MAIN, bwScenario } from './bw-scenario.js';
-import { call, startDaemon, type RunningDaemon } from './helpers.js';
-import { registerVault } from './vault-harness.js';
+import { CONFIG_SCHEMA } from '../../src/config.js';
+import { BW_MAIN, bwScenario } from '../support/bw-scenario.js';
+import { call, startDaemon, type RunningDaemon } from '../support/helpers.js';
+import { registerVault } from '../support/vault-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const hasTls = 'tls_listen' in (CONFIG_SCHEMA.properties.server.properties as object);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
-import { call, startInProcess, type InProcessDaemon } from './helpers.js';
+import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
 
 /** A GET with a Host header of our choosing (fetch keeps its own). */
 function rawGet(base: string, path: string, host: string): Promise<{ status: number; body: string }> {

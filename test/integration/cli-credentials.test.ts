@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { bearer, call, runCli, sessionAuth, startDaemon, tempHome, type RunningDaemon } from './helpers.js';
-import { hasPython, runOnTerminal } from './pty.js';
+import { bearer, call, runCli, sessionAuth, startDaemon, tempHome, type RunningDaemon } from '../support/helpers.js';
+import { hasPython, runOnTerminal } from '../support/pty.js';
 
 describe('hearth CLI: credentials', () => {
   let d: RunningDaemon;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, configKeys, loadConfig } from '../src/config.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { tempHome } from './helpers.js';
+import { ConfigError, configKeys, loadConfig } from '../../src/config.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { tempHome } from '../support/helpers.js';
 
 describe('config', () => {
   it('works with no file and no variables: loopback 7070, SQLite, web and docs on', () => {

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { PUBLIC } from '../src/auth/policy.js';
-import { systemClock } from '../src/clock.js';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { Hearth } from '../src/core/hearth.js';
-import { prepareTls, tlsNames } from '../src/daemon/tls.js';
-import { isHttps } from '../src/http/client.js';
-import { buildServer } from '../src/http/server.js';
-import { call, runDaemonExpectingFailure, startDaemon, startInProcess, tempHome, waitFor } from './helpers.js';
+import { PUBLIC } from '../../src/auth/policy.js';
+import { systemClock } from '../../src/clock.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { Hearth } from '../../src/core/hearth.js';
+import { prepareTls, tlsNames } from '../../src/daemon/tls.js';
+import { isHttps } from '../../src/http/client.js';
+import { buildServer } from '../../src/http/server.js';
+import { call, runDaemonExpectingFailure, startDaemon, startInProcess, tempHome, waitFor } from '../support/helpers.js';
 
 interface HttpsResult {
   status: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { HASHING_SLOTS, hashPassword, verifyPassword } from '../src/auth/passwords.js';
+import { HASHING_SLOTS, hashPassword, verifyPassword } from '../../src/auth/passwords.js';
 
 /** This process's threads and their nice values (Linux), from /proc. */
 function threadNices(): number[] {

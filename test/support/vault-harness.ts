@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { decrypt, encrypt, makeRegistration, registerFinishBody, splitKey, type Kdf, type Registration, type SymKey } from '../src/vault-client/crypto.js';
+import { decrypt, encrypt, makeRegistration, registerFinishBody, splitKey, type Kdf, type Registration, type SymKey } from '../../src/vault-client/crypto.js';
 import { call, type CallResult } from './helpers.js';
 
 export const FAST_KDF: Kdf = { kdfType: 0, iterations: 5000 };
