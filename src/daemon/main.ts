@@ -8,7 +8,7 @@ const HELP = `hearthd ${VERSION_CORE} — the Hearth daemon
 Usage: hearthd [--help] [--version]
 
 Configuration comes from $HEARTH_HOME/hearth.toml (home: ${'$'}HEARTH_HOME, default ~/.config/hearth)
-and HEARTH_<SECTION>_<KEY> environment variables; the README lists every key.
+and HEARTH_<SECTION>_<KEY> environment variables; docs/configuration.md lists every key.
 Stop it with SIGTERM, SIGINT or "hearth daemon stop".`;
 
 async function main(argv: string[]): Promise<void> {

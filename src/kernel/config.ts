@@ -1,7 +1,7 @@
 /**
  * Configuration: defaults, then `$HEARTH_HOME/hearth.toml`, then `HEARTH_<SECTION>_<KEY>`
  * environment variables. Every key is declared here once, with its type, default and the
- * description the README's reference is checked against.
+ * description docs/configuration.md is generated from (a test fails when it is stale).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
