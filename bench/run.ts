@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { call, runCli, startDaemon, tempHome, waitFor } from '../test/support/helpers.js';
 import { argon2Rate, BENCH_USER, makeCredentials, probe, type Probe } from './credentials.js';
-import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/paths.js';
+import { DAEMON_MAIN, PACKAGE_ROOT } from '../src/kernel/paths.js';
 import { registerVault } from '../test/support/vault-harness.js';
 
 const require = createRequire(import.meta.url);

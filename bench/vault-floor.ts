@@ -5,7 +5,7 @@
  *   node dist/bench/vault-floor.js HOME USERNAME ROUNDS
  */
 import { readFileSync } from 'node:fs';
-import { openStore, storeTarget } from '../src/store/store.js';
+import { openStore, storeTarget } from '../src/store/db.js';
 
 const [home, username, roundsArg] = process.argv.slice(2) as [string, string, string];
 const rounds = Number(roundsArg);

@@ -49,6 +49,8 @@ export function send(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  // The daemon's JSON, read by each caller for its own command.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);

@@ -97,6 +97,8 @@ export function addRoutes(app: FastifyInstance, surface: SurfaceDescriptor, rout
 }
 
 declare module 'fastify' {
+  // Declaration merging: Fastify's per-route `config` gains Hearth's fields (the interface must stay empty).
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyContextConfig extends Partial<HearthRouteConfig> {}
   interface FastifyRequest {
     principal: Principal | null;

@@ -179,6 +179,6 @@ export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database
 }
 
 /** Narrows a query to the rows of one account, or of the server owner (`account_id` null). */
-export function ownedBy<T extends { where: Function }>(q: T, accountId: string | null): T {
+export function ownedBy<T extends { where(column: 'account_id', op: 'is' | '=', value: string | null): unknown }>(q: T, accountId: string | null): T {
   return (accountId === null ? q.where('account_id', 'is', null) : q.where('account_id', '=', accountId)) as T;
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CONFIG_SCHEMA } from '../../src/config.js';
+import { CONFIG_SCHEMA } from '../../src/kernel/config.js';
 import { BW_MAIN, bwScenario } from '../support/bw-scenario.js';
 import { call, startDaemon, type RunningDaemon } from '../support/helpers.js';
 import { registerVault } from '../support/vault-harness.js';

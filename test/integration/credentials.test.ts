@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { compiledOnce, openStore, storeTarget } from '../../src/store/store.js';
+import { compiledOnce, openStore, storeTarget } from '../../src/store/db.js';
 import { bearer, call, sessionAuth, tempHome, type InProcessDaemon } from '../support/helpers.js';
 import { forEachStore, type FreshStore } from '../support/stores.js';
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 import { pgSchema, pgSkip } from '../support/pg.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
+import { MIGRATIONS } from '../../src/api/registry.js';
 
 describe('hearthd start-up', () => {
   it('creates the home, a 0600 token of 32 random bytes, a pid file, and says where it listens', async () => {
@@ -209,8 +209,19 @@ describe('native command API and the global token', () => {
     const spec = (await call(d, '/openapi.json', undefined, { method: 'GET', noToken: true })).body;
     assert.equal(spec.openapi, '3.1.0');
     assert.deepEqual(spec.paths['/API/core/version'].post.security, []);
-    // The global token, or the console's session cookie with its CSRF header.
-    assert.deepEqual(spec.paths['/API/core/status'].post.security, [{ hearthAuth: [] }, { hearthSession: [], hearthCsrf: [] }]);
+    // What /API accepts: the global token, a login session, a device or role token, or the
+    // console's session cookie with its CSRF header.
+    assert.deepEqual(spec.paths['/API/core/status'].post.security, [{ hearthAuth: [] }, { hearthToken: [] }, { hearthBearer: [] }, { hearthSession: [], hearthCsrf: [] }]);
+    // The other surfaces document exactly what they take.
+    assert.deepEqual(spec.paths['/auth/tokens'].get.security, [{ hearthAuth: [] }, { hearthToken: [] }, { hearthBearer: [] }]);
+    assert.deepEqual(spec.paths['/auth'].post.security, [{ adminBasic: [] }]);
+    assert.deepEqual(spec.paths['/refresh'].post.security, [{ hearthBearer: [] }]);
+    assert.deepEqual(spec.paths['/bitwarden/api/sync'].get.security, [{ bitwardenBearer: [] }]);
+    assert.deepEqual(spec.paths['/bitwarden/identity/connect/token'].post.security, []);
+    // Every command documents its result.
+    for (const [path, ops] of Object.entries(spec.paths as Record<string, { post?: { responses?: Record<string, unknown> } }>)) {
+      if (path.startsWith('/API/')) assert.ok(ops.post?.responses?.['200'], `${path} documents its result`);
+    }
     assert.equal(spec.components.securitySchemes.hearthSession.in, 'cookie');
     for (const p of ['core/version', 'core/stats', 'core/status', 'core/whoami', 'core/stop']) assert.ok(spec.paths[`/API/${p}`], p);
     const page = await fetch(`${d.url}/docs`);

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { ManualClock } from '../../src/clock.js';
-import { ConfigError } from '../../src/config.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { DISABLE_ALL, migrate, openStore, storeTarget, type Store } from '../../src/store/store.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import { ConfigError } from '../../src/kernel/config.js';
+import { MIGRATIONS } from '../../src/api/registry.js';
+import { openStore, storeTarget, type Store } from '../../src/store/db.js';
+import { DISABLE_ALL, migrate as migrateWith, type Migration } from '../../src/store/migrate.js';
 import { forEachStore } from '../support/stores.js';
 
 const clock = new ManualClock();
 const ALL = MIGRATIONS.map((m) => m.id);
+/** The registry's migrations (or `list`), skipping `skipped`. */
+const migrate = (store: Store, clock: ManualClock, skipped: readonly string[] = [], list: readonly Migration[] = MIGRATIONS) => migrateWith(store, clock, list, skipped);
 
 async function tableNames(store: Store): Promise<string[]> {
   if (store.kind === 'postgres') {
@@ -71,6 +74,7 @@ forEachStore('store', (backend) => {
         ...MIGRATIONS,
         {
           id: '9999_broken',
+          needs: [],
           async up(db: any) {
             await db.schema.createTable('half').addColumn('a', 'text').execute();
             throw new Error('boom');

@@ -11,7 +11,7 @@ import { decrypt, encrypt, makeRegistration, masterKey, masterPasswordHash, regi
 import { bearer, call, type InProcessDaemon } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
 import { FAST_KDF, registerVault, VaultClient } from '../support/vault-harness.js';
-import { bwDate } from '../../src/core/vault/model.js';
+import { bwDate } from '../../src/features/vault/model.js';
 
 const PW = 'correct horse battery staple';
 
@@ -120,6 +120,11 @@ forEachStore('vault', (store) => {
     assert.equal(claims.exp! - claims.iat!, 3600);
     assert.equal(claims.exp! * 1000, d.clock.now() + 3600_000);
     assert.deepEqual(claims.amr, ['Application']);
+    // Tokens and keys: no cache may keep the answer, nor a sync's.
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    const sync = await c.api('GET', '/api/sync');
+    assert.equal(sync.status, 200);
+    assert.equal(sync.headers.get('cache-control'), 'no-store');
   });
 
   store.it('a wrong master-password hash → 400 invalid_grant, logged and rate-limited like every login', async () => {

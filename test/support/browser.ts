@@ -1,7 +1,7 @@
 /** What the browser tests share: where Chromium is, how it is launched, when the tests skip. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 export const CHROMIUM = process.env.HEARTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 /** Headless, no network beyond the daemon, no first-run or background work. */

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 export const BW_MAIN = join(PACKAGE_ROOT, 'node_modules', '@bitwarden', 'cli', 'build', 'bw.js');
 

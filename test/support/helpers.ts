@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import { loadConfig } from '../../src/kernel/config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { DAEMON_MAIN, PACKAGE_ROOT } from '../../src/paths.js';
+import { DAEMON_MAIN, PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 export const CLI_MAIN = join(PACKAGE_ROOT, 'bin', 'hearth.js');
 

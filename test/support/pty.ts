@@ -43,6 +43,8 @@ export function runOnTerminal(args: string[], env: Record<string, string>, answe
     const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
+      // Terminal escape sequences (ESC [ … letter) are stripped: the test reads the text.
+      // eslint-disable-next-line no-control-regex
       resolve({ code, output: output.replace(/\r\n/g, '\n').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') });
     });
   });

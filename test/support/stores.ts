@@ -11,7 +11,7 @@
  *   });
  */
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { openStore, storeTarget, type Store, type StoreTarget } from '../../src/store/store.js';
+import { openStore, storeTarget, type Store, type StoreTarget } from '../../src/store/db.js';
 import { startDaemon, startInProcess, tempHome, type InProcessDaemon, type RunningDaemon } from './helpers.js';
 import { pgSchema, pgSkip } from './pg.js';
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authorize, need, needMinting, PUBLIC } from '../../src/auth/policy.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { globalTokenResolver, resolvePrincipal } from '../../src/auth/resolvers.js';
+import { globalTokenResolver, resolvePrincipal } from '../../src/http/authenticate.js';
 import { ROLES, roleCovers, type Role } from '../../src/auth/roles.js';
 import { randomToken } from '../../src/auth/secrets.js';
-import { HearthError } from '../../src/errors.js';
+import { HearthError } from '../../src/kernel/errors.js';
 
 const principal = (role: Role, accountId = 'a1'): Principal => ({
   credential: { kind: 'global', id: 'x' },

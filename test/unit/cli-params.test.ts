@@ -9,6 +9,7 @@ const create = command({
   path: 'bonafide/user/create',
   summary: 'test',
   params: Type.Object({ username: Type.String(), pass: Type.String(), uses: Type.Integer(), admin: Type.Boolean(), tags: Type.Array(Type.String()) }),
+  result: Type.Null(),
   auth: PUBLIC,
   run: () => null,
 });

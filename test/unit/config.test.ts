@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, configKeys, loadConfig } from '../../src/config.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { ConfigError, loadConfig } from '../../src/kernel/config.js';
 import { tempHome } from '../support/helpers.js';
 
 describe('config', () => {
@@ -62,13 +59,5 @@ describe('config', () => {
   it('ignores HEARTH_ variables that are not config keys (HEARTH_HOME and others)', () => {
     const home = tempHome();
     assert.doesNotThrow(() => loadConfig({ HEARTH_HOME: home, HEARTH_TEST_PG: 'x' }));
-  });
-
-  it('every key is documented in the README with its environment variable', () => {
-    const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-    for (const { section, key } of configKeys()) {
-      assert.ok(readme.includes(`| \`[${section}] ${key}\``), `README lacks a row for [${section}] ${key}`);
-      assert.ok(readme.includes(`HEARTH_${section.toUpperCase()}_${key.toUpperCase()}`), `README lacks HEARTH_${section.toUpperCase()}_${key.toUpperCase()}`);
-    }
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { apiMarkdown, configurationMarkdown } from '../../src/api/reference.js';
 import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
-const REGENERATE = 'run `npm run build && node scripts/gen-docs.mjs` and commit the result';
+const REGENERATE = 'run `npm run docs` and commit the result';
 
 /** The committed file, or null when it is missing. */
 function committed(file: string): string | null {

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { systemClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
-import { Hearth } from '../../src/core/hearth.js';
-import { SURFACE_CREDENTIALS } from '../../src/http/route-config.js';
+import { systemClock } from '../../src/kernel/clock.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { Hearth } from '../../src/kernel/hearth.js';
+import { SURFACES } from '../../src/http/surfaces/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { tempHome } from '../support/helpers.js';
 
@@ -57,15 +57,31 @@ describe('route declarations', () => {
       ],
     );
     // The Bitwarden surface takes its own access tokens and nothing else.
-    for (const r of app.hearthRoutes.filter((r) => r.url.startsWith('/bitwarden'))) {
-      assert.equal(r.config.surface, 'bitwarden', r.url);
-      assert.equal(r.config.accepts, undefined, r.url);
-    }
-    assert.deepEqual(SURFACE_CREDENTIALS.bitwarden, ['bitwarden']);
-    for (const [surface, schemes] of Object.entries(SURFACE_CREDENTIALS)) {
-      if (surface !== 'bitwarden') assert.ok(!schemes.includes('bitwarden'), `${surface} must not take vault tokens`);
+    for (const r of app.hearthRoutes.filter((r) => r.url.startsWith('/bitwarden'))) assert.equal(r.config.surface, 'bitwarden', r.url);
+    assert.deepEqual(SURFACES.bitwarden.schemes, ['bitwarden']);
+    for (const [surface, d] of Object.entries(SURFACES)) {
+      if (surface !== 'bitwarden') assert.ok(!d.schemes.includes('bitwarden'), `${surface} must not take vault tokens`);
     }
     await app.close();
+  });
+
+  it('every surface whose answers carry or depend on a credential is no-store, and documents what it accepts', () => {
+    for (const d of Object.values(SURFACES)) {
+      if (d.schemes.length) {
+        assert.equal(d.cacheControl, 'no-store', `${d.name} takes credentials: its answers must not be cached`);
+        assert.ok(d.security.length > 0, `${d.name} takes credentials: its OpenAPI security must say which`);
+      }
+    }
+    // The OpenAPI names of the schemes each surface accepts.
+    const named: Record<string, string> = { global: 'hearthAuth', token: 'hearthToken', bearer: 'hearthBearer', cookie: 'hearthSession', bitwarden: 'bitwardenBearer' };
+    for (const d of Object.values(SURFACES)) {
+      const documented = new Set(d.security.flatMap((alternative) => Object.keys(alternative)));
+      for (const scheme of d.schemes) assert.ok(documented.has(named[scheme]!), `${d.name} accepts ${scheme} but its OpenAPI security does not say so`);
+      for (const name of documented) {
+        if (name === 'hearthCsrf') continue;
+        assert.ok(d.schemes.some((s) => named[s] === name), `${d.name} documents ${name}, which it refuses`);
+      }
+    }
   });
 
   it('a route without a declaration stops the server from starting', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { transform } from 'esbuild';
 import { decrypt, encrypt, masterKey, masterPasswordHash, splitKey, stretch } from '../../src/vault-client/crypto.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 type Web = typeof import('../../web/src/vaultcrypto.js');
 

@@ -53,6 +53,8 @@ export interface CallOptions {
   login?: boolean;
 }
 
+// A command's result, typed by the caller (`call<Account>(…)`); untyped callers read JSON as it comes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function call<T = any>(command: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
   for (;;) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

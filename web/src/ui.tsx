@@ -39,7 +39,7 @@ export function Field(props: {
       <input
         id={id}
         name={props.name}
-        {...({ type: props.type ?? 'text' } as {})}
+        {...({ type: props.type ?? 'text' } as object)}
         value={props.value}
         onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
         autoComplete={props.autocomplete}

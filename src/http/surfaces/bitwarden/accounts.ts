@@ -1,5 +1,5 @@
 /** `/bitwarden/api/accounts/…`: the profile, the security stamp, the master password and KDF. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { need } from '../../../auth/policy.js';
 import { bodies, changeMasterPassword, checkMasterPassword, profile, rotateSecurityStamp, setName, setUserKeyId, vaultUser } from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
@@ -8,7 +8,7 @@ import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 import { accountOf, sendJson } from './shared.js';
 
 const OWN = need('consumer');
-const from = (req: CheckedRequest<any>) => ({ address: clientAddress(req), surface: 'bitwarden' });
+const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
 
 export function accountRoutes(hearth: Hearth): RouteDef[] {
   return [

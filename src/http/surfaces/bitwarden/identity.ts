@@ -1,5 +1,5 @@
 /** `/bitwarden/identity/…`: prelogin, registration, and the OAuth token endpoint. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { bodies, invalidGrant, passwordGrant, prelogin, refreshGrant, register, tokenKeys } from '../../../features/vault/service.js';
 import { badRequest, HearthError } from '../../../kernel/errors.js';
@@ -7,7 +7,7 @@ import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 
-const from = (req: CheckedRequest<any>) => ({ address: clientAddress(req), surface: 'bitwarden' });
+const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
 
 export function identityRoutes(hearth: Hearth): RouteDef[] {
   const preloginRoute = (url: string) => route({ method: 'POST', url, auth: PUBLIC, summary: 'KDF settings for an e-mail (defaults for an unknown one)', body: bodies.PreloginBody, handler: kdf });
