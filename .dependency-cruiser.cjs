@@ -79,7 +79,8 @@ module.exports = {
     {
       name: 'src-not-to-test-or-bench',
       severity: 'error',
-      comment: 'Production code must not import test or benchmark code (test/, bench/): it is not shipped, ' + 'and it would drag test helpers into the daemon.',
+      comment:
+        'Production code must not import test or benchmark code (test/, bench/): it is not shipped, ' + 'and it would drag test helpers into the daemon.',
       from: { path: '^src/' },
       to: { path: '^(test|bench)/' },
     },

@@ -41,7 +41,11 @@ export async function makeCredentials(d: RunningDaemon): Promise<Credentials> {
     session: { authorization: `Token ${Buffer.from(`${BENCH_USER}:${login.result.token as string}`).toString('base64')}` },
   };
   // Each must be what whoami sees, or the loads below would measure refusals.
-  for (const [kind, headers] of [['device', creds.device], ['role', creds.role], ['session', creds.session]] as const) {
+  for (const [kind, headers] of [
+    ['device', creds.device],
+    ['role', creds.role],
+    ['session', creds.session],
+  ] as const) {
     const who = await ok(d, `whoami with the ${kind} token`, 'core/whoami', {}, { headers, noToken: true });
     if (who.result.credential !== kind) throw new Error(`whoami with the ${kind} token answered ${JSON.stringify(who.result.credential)}`);
   }
@@ -92,7 +96,14 @@ export async function probe(url: string, headers: Record<string, string>, second
     new Promise<void>((resolve) => {
       const sent = performance.now();
       const req = request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '2', ...headers } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': '2', ...headers },
+        },
         (res) => {
           res.resume();
           res.once('end', () => {

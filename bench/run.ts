@@ -98,7 +98,9 @@ async function startFloor(code = FLOOR_SERVER): Promise<{ url: string; proc: Chi
 }
 
 function rssMb(pid: number, field = 'VmRSS'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`))!;
   return Number(line.replace(/\D+/g, '')) / 1024;
 }
 
@@ -181,7 +183,9 @@ async function vaultSync() {
 
   // The floor, in a process of its own like hearthd: the same rows, from the same file, JSON.stringify-ed.
   const floor = await new Promise<{ p50: number; peakMb: number; bytes: number }>((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'bench', 'vault-floor.js'), d.home, 'alice', String(SYNC_ROUNDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'bench', 'vault-floor.js'), d.home, 'alice', String(SYNC_ROUNDS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => (out += c));
     proc.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the floor exited ${code}`))));
@@ -196,7 +200,7 @@ async function vaultSync() {
     'vault sync p95': { value: `${percentile(syncTimes, 0.95).toFixed(1)} ms`, goal: '' },
     'hearthd RSS with the vault seeded': { value: `${rssBefore.toFixed(1)} MB`, goal: '' },
     'hearthd peak RSS during the syncs (VmHWM)': { value: `${peak.toFixed(1)} MB`, goal: '' },
-    '  floor: its process\'s peak RSS (VmHWM)': { value: `${floor.peakMb.toFixed(1)} MB`, goal: '' },
+    "  floor: its process's peak RSS (VmHWM)": { value: `${floor.peakMb.toFixed(1)} MB`, goal: '' },
   };
 }
 
@@ -314,9 +318,17 @@ async function main() {
   const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`;
   const figures: Record<string, { value: string; goal: string; met?: boolean }> = {
     'whoami (global token) / version (no credential)': { value: ratio(whoami.rps, version.rps), goal: '≥ 0.90' },
-    'whoami (device token) / version (no credential)': { value: ratio(whoamiDevice.rps, version.rps), goal: '≥ 0.80', met: whoamiDevice.rps / version.rps >= 0.8 },
+    'whoami (device token) / version (no credential)': {
+      value: ratio(whoamiDevice.rps, version.rps),
+      goal: '≥ 0.80',
+      met: whoamiDevice.rps / version.rps >= 0.8,
+    },
     'whoami (role token) / version (no credential)': { value: ratio(whoamiRole.rps, version.rps), goal: '≥ 0.80', met: whoamiRole.rps / version.rps >= 0.8 },
-    'whoami (session token) / version (no credential)': { value: ratio(whoamiSession.rps, version.rps), goal: '≥ 0.80', met: whoamiSession.rps / version.rps >= 0.8 },
+    'whoami (session token) / version (no credential)': {
+      value: ratio(whoamiSession.rps, version.rps),
+      goal: '≥ 0.80',
+      met: whoamiSession.rps / version.rps >= 0.8,
+    },
     // The same comparison by the daemon's CPU per request, which other tenants of the machine disturb far less.
     '  by CPU/req: version / whoami (device token)': { value: ratio(version.cpuUs!, whoamiDevice.cpuUs!), goal: '' },
     '  by CPU/req: version / whoami (role token)': { value: ratio(version.cpuUs!, whoamiRole.cpuUs!), goal: '' },

@@ -24,6 +24,8 @@ for (let i = 0; i < rounds + 3; i++) {
   if (i >= 3) times.push(performance.now() - t0);
 }
 await store.close();
-const hwm = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))!;
+const hwm = readFileSync('/proc/self/status', 'utf8')
+  .split('\n')
+  .find((l) => l.startsWith('VmHWM:'))!;
 times.sort((a, b) => a - b);
 process.stdout.write(JSON.stringify({ p50: times[Math.floor(times.length / 2)], peakMb: Number(hwm.replace(/\D+/g, '')) / 1024, bytes }));

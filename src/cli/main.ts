@@ -32,10 +32,13 @@ const program = new Program('hearth')
   .option('--home <dir>', 'the daemon home (default $HEARTH_HOME or ~/.config/hearth)')
   .option('--no-start', 'fail instead of starting the daemon when none answers')
   .showHelpAfterError('(run with --help for usage)')
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Passwords never have to be on the command line, where other local users could read them: hearth
 asks for each one not given, without echo (a new one twice), or reads it from stdin, one line
-each, when stdin is not a terminal.`);
+each, when stdin is not a terminal.`,
+  );
 
 const globals = () => program.opts<GlobalOptions>();
 
@@ -126,7 +129,9 @@ for (const cmd of COMMANDS) addCommand(cmd);
 program.commands
   .find((c) => c.name() === 'vault')!
   .command('register')
-  .description('Register a Bitwarden vault: keys are made here from the master password (read from the terminal or stdin, never the command line); the daemon never sees it')
+  .description(
+    'Register a Bitwarden vault: keys are made here from the master password (read from the terminal or stdin, never the command line); the daemon never sees it',
+  )
   .argument('[username]', 'the account (default: the one your credential belongs to; the global token must name one)')
   .option('--kdf <kind>', 'pbkdf2 (PBKDF2-SHA256) or argon2id', 'pbkdf2')
   .option('--iterations <n>', 'KDF iterations (default 600000 for PBKDF2, 3 for Argon2id)')

@@ -20,9 +20,7 @@ export function render(value: unknown, indent = ''): string {
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return `${indent}(empty)`;
   const width = Math.max(...entries.map(([k]) => k.length));
-  return entries
-    .map(([k, v]) => (isScalar(v) ? `${indent}${k.padEnd(width)}  ${scalar(v)}` : `${indent}${k}:\n${render(v, indent + '  ')}`))
-    .join('\n');
+  return entries.map(([k, v]) => (isScalar(v) ? `${indent}${k.padEnd(width)}  ${scalar(v)}` : `${indent}${k}:\n${render(v, indent + '  ')}`)).join('\n');
 }
 
 /** An aligned table with a header row; "(none)" when there are no rows. */
@@ -30,7 +28,14 @@ export function table<T>(rows: T[], columns: [header: string, cell: (row: T) => 
   if (rows.length === 0) return '(none)';
   const cells = [columns.map(([header]) => header), ...rows.map((row) => columns.map(([, cell]) => scalar(cell(row))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
-  return cells.map((line) => line.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((line) =>
+      line
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `2026-06-01T12:00:00.000Z` → `2026-06-01 12:00:00Z`: still UTC, easier to read in a column. */

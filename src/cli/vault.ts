@@ -20,7 +20,12 @@ export function kdfFromOptions(o: { kdf?: string; iterations?: string; memory?: 
   const kind = (o.kdf ?? 'pbkdf2').toLowerCase();
   if (kind === 'pbkdf2') return { kdfType: 0, iterations: num(o.iterations, 'iterations', 600_000, 5000, 2_000_000) };
   if (kind === 'argon2id' || kind === 'argon2') {
-    return { kdfType: 1, iterations: num(o.iterations, 'iterations', 3, 2, 10), memory: num(o.memory, 'memory', 64, 16, 1024), parallelism: num(o.parallelism, 'parallelism', 4, 1, 16) };
+    return {
+      kdfType: 1,
+      iterations: num(o.iterations, 'iterations', 3, 2, 10),
+      memory: num(o.memory, 'memory', 64, 16, 1024),
+      parallelism: num(o.parallelism, 'parallelism', 4, 1, 16),
+    };
   }
   throw new Error('--kdf must be pbkdf2 or argon2id');
 }

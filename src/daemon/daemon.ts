@@ -50,7 +50,13 @@ function socketAnswers(path: string): Promise<boolean> {
 /** Why listening failed, in words. */
 function listenFailure(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return code === 'EADDRINUSE'
+    ? 'the address is already in use'
+    : code === 'EADDRNOTAVAIL'
+      ? 'no such local address'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : (err as Error).message;
 }
 
 function urlOf(scheme: 'http' | 'https', addr: AddressInfo): string {
@@ -137,7 +143,11 @@ export class Daemon {
     }
     if (tlsUrl) this.urls.push(tlsUrl); // after http: clients and tests take the first URL
     writePidFile(home);
-    const tlsLog = this.hearth.tls && { ca_cert_fingerprint: this.hearth.tls.ca_cert_fingerprint, ca_cert_path: this.hearth.tls.ca_cert_path, cert_path: this.hearth.tls.cert_path };
+    const tlsLog = this.hearth.tls && {
+      ca_cert_fingerprint: this.hearth.tls.ca_cert_fingerprint,
+      ca_cert_path: this.hearth.tls.ca_cert_path,
+      cert_path: this.hearth.tls.cert_path,
+    };
     this.log.info(
       { version: VERSION_CORE, urls: this.urls, socket: this.socketPath, authtoken: token.path, home, tls: tlsLog },
       `hearthd ${VERSION_CORE} listening on ${[...this.urls, this.socketPath ? `unix:${this.socketPath}` : null].filter(Boolean).join(' and ')}; API token in ${token.path}` +
@@ -156,7 +166,13 @@ export class Daemon {
     // A client that does not trust the certificate hangs up during the handshake: not our error.
     server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new ConfigError(`cannot listen on ${config.server.tls_listen}: ${listenFailure(err)} (set [server] tls_listen or HEARTH_SERVER_TLS_LISTEN; empty disables HTTPS)`)));
+      server.once('error', (err) =>
+        reject(
+          new ConfigError(
+            `cannot listen on ${config.server.tls_listen}: ${listenFailure(err)} (set [server] tls_listen or HEARTH_SERVER_TLS_LISTEN; empty disables HTTPS)`,
+          ),
+        ),
+      );
       server.listen(port, host, () => resolve());
     });
     this.tlsServer = server;
@@ -180,7 +196,8 @@ export class Daemon {
 
   /** What the owner should know of a certificate just taken into use. */
   private logTls(tls: TlsMaterial): void {
-    if (tls.renewed) this.log.info({ cert_path: tls.certPath, reason: tls.renewed, not_after: tls.notAfter.toISOString() }, 'made a new HTTPS server certificate');
+    if (tls.renewed)
+      this.log.info({ cert_path: tls.certPath, reason: tls.renewed, not_after: tls.notAfter.toISOString() }, 'made a new HTTPS server certificate');
     for (const warning of tls.warnings) this.log.warn({ cert_path: tls.certPath }, warning);
   }
 
@@ -213,7 +230,8 @@ export class Daemon {
     if (path.length > 100) throw new ConfigError(`[server] socket: path ${path} is too long for a Unix socket; set a shorter one`);
     if (existsSync(path)) {
       if (!lstatSync(path).isSocket()) throw new ConfigError(`[server] socket: ${path} exists and is not a socket; move it or choose another path`);
-      if (await socketAnswers(path)) throw new ConfigError(`another hearthd is running with home ${this.opts.loaded.home} (${path} answers); stop it first with "hearth daemon stop"`);
+      if (await socketAnswers(path))
+        throw new ConfigError(`another hearthd is running with home ${this.opts.loaded.home} (${path} answers); stop it first with "hearth daemon stop"`);
       rmSync(path, { force: true });
     }
     const server = createServer(app.routing); // mode 0600 from the daemon's umask, then chmod for certainty

@@ -17,7 +17,9 @@ export function ensureHome(home: string): void {
     closeSync(openSync(probe, 'w', 0o600));
     rmSync(probe);
   } catch (err) {
-    throw new ConfigError(`home ${home} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set HEARTH_HOME to one that is`);
+    throw new ConfigError(
+      `home ${home} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set HEARTH_HOME to one that is`,
+    );
   }
 }
 

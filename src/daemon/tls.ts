@@ -294,7 +294,10 @@ async function makeServerCert(key: KeyObject, caKey: KeyObject, ca: X509Certific
       new lib.BasicConstraintsExtension(false, undefined, true),
       new lib.KeyUsagesExtension(lib.KeyUsageFlags.digitalSignature, true),
       new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.serverAuth]),
-      new lib.SubjectAlternativeNameExtension([...names.dns.map((value) => ({ type: 'dns' as const, value })), ...names.ip.map((value) => ({ type: 'ip' as const, value }))]),
+      new lib.SubjectAlternativeNameExtension([
+        ...names.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...names.ip.map((value) => ({ type: 'ip' as const, value })),
+      ]),
       await lib.SubjectKeyIdentifierExtension.create(server.publicKey),
       await lib.AuthorityKeyIdentifierExtension.create(signer.publicKey),
     ],

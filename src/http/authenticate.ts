@@ -54,7 +54,7 @@ export function globalTokenResolver(token: string): Resolver {
     if (value === undefined) return null;
     const presented = typeof value === 'string' ? Buffer.from(value.trim(), 'utf8') : null;
     if (!presented || !digestsEqual(presented, expected)) {
-      throw new HearthError('user:badAuth', 'the X-Hearth-Auth token is not this server\'s API token');
+      throw new HearthError('user:badAuth', "the X-Hearth-Auth token is not this server's API token");
     }
     return OWNER_PRINCIPAL;
   };
@@ -125,7 +125,7 @@ export function cookieResolver(hearth: Hearth): Resolver {
     if (!principal) throw new HearthError('user:badAuth', 'the session has expired or was ended; log in again');
     const { csrfHash, ...rest } = principal;
     if (csrfHash === null || !digestsEqual(Buffer.from(tokenHash(csrf), 'utf8'), Buffer.from(csrfHash, 'utf8'))) {
-      throw new HearthError('user:badAuth', 'the X-Hearth-CSRF token is not this session\'s; log in again');
+      throw new HearthError('user:badAuth', "the X-Hearth-CSRF token is not this session's; log in again");
     }
     return rest;
   };

@@ -30,9 +30,7 @@ function describeValidation(errors: AjvError[], context: string | undefined): st
   }
 }
 
-const BY_STATUS: Partial<Record<number, ErrorCode>> = Object.fromEntries(
-  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
-);
+const BY_STATUS: Partial<Record<number, ErrorCode>> = Object.fromEntries(Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]));
 // Several codes share 401; a bare 401 from elsewhere means no credential.
 BY_STATUS[401] = 'user:noAuth';
 

@@ -50,7 +50,10 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     trustProxy: config.server.trusted_proxies.length ? config.server.trusted_proxies : false,
     // Errors raised before routing (a malformed URL) get the same envelope as the rest.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
-      const e = err.code === 'FST_ERR_BAD_URL' ? new HearthError('badRequest', 'the URL is not valid (bad percent-encoding)') : toHearthError(err, config.server.body_limit);
+      const e =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new HearthError('badRequest', 'the URL is not valid (bad percent-encoding)')
+          : toHearthError(err, config.server.body_limit);
       void reply.status(e.status).send(envelope(e));
     },
   });

@@ -56,7 +56,11 @@ export interface SurfaceOptions {
 }
 
 /** A request whose body has passed `B`. */
-export type CheckedRequest<B extends TSchema = TUnknown> = FastifyRequest<{ Body: Static<B>; Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
+export type CheckedRequest<B extends TSchema = TUnknown> = FastifyRequest<{
+  Body: Static<B>;
+  Params: Record<string, string>;
+  Querystring: Record<string, string | undefined>;
+}>;
 
 /** One route, as a surface's resource file lists it at its top. */
 export interface RouteDef<B extends TSchema = TUnknown> {
@@ -80,7 +84,12 @@ export interface RouteDef<B extends TSchema = TUnknown> {
 export const route = <B extends TSchema = TUnknown>(def: RouteDef<B>): RouteDef => def as unknown as RouteDef;
 
 /** Registers a surface's routes, each declaring its auth and surface as the server requires. */
-export function addRoutes(app: FastifyInstance, surface: SurfaceDescriptor, routes: readonly RouteDef[], defaults: { requires?: readonly string[]; tag?: string } = {}): void {
+export function addRoutes(
+  app: FastifyInstance,
+  surface: SurfaceDescriptor,
+  routes: readonly RouteDef[],
+  defaults: { requires?: readonly string[]; tag?: string } = {},
+): void {
   for (const r of routes) {
     const options: RouteOptions = {
       method: r.method,
@@ -88,7 +97,12 @@ export function addRoutes(app: FastifyInstance, surface: SurfaceDescriptor, rout
       config: { auth: r.auth, surface: surface.name, requires: r.requires ?? defaults.requires, challenge: r.challenge, security: r.security },
       schema: r.hidden
         ? { hide: true }
-        : { summary: r.summary, tags: [defaults.tag ?? surface.name], ...(r.body ? { body: r.body } : {}), ...(r.querystring ? { querystring: r.querystring } : {}) },
+        : {
+            summary: r.summary,
+            tags: [defaults.tag ?? surface.name],
+            ...(r.body ? { body: r.body } : {}),
+            ...(r.querystring ? { querystring: r.querystring } : {}),
+          },
       handler: r.handler as RouteOptions['handler'],
       ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
     };

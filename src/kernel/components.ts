@@ -31,8 +31,6 @@ export class Components {
 
   /** Components that are enabled (not off) and not on yet: readiness waits for these. */
   notReady(): Record<string, ComponentState> {
-    return Object.fromEntries(
-      [...this.states].filter(([, s]) => s.status !== 'on' && s.status !== 'off').map(([n, s]) => [n, { ...s }]),
-    );
+    return Object.fromEntries([...this.states].filter(([, s]) => s.status !== 'on' && s.status !== 'off').map(([n, s]) => [n, { ...s }]));
   }
 }

@@ -25,7 +25,8 @@ export const CONFIG_SCHEMA = Type.Object({
     }),
     tls_cert: Type.String({
       default: '',
-      description: 'PEM certificate for HTTPS (leaf first, then any intermediates), relative to the home or absolute. Empty, with `tls_key` empty: a certificate from the local CA hearthd keeps in `tls/` in the home.',
+      description:
+        'PEM certificate for HTTPS (leaf first, then any intermediates), relative to the home or absolute. Empty, with `tls_key` empty: a certificate from the local CA hearthd keeps in `tls/` in the home.',
     }),
     tls_key: Type.String({
       default: '',
@@ -49,11 +50,12 @@ export const CONFIG_SCHEMA = Type.Object({
     domain: Type.String({
       default: 'localhost',
       pattern: '^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$',
-      description: 'The server\'s domain: an account\'s mail and vault identity is `username@domain`, and commands accept either form.',
+      description: "The server's domain: an account's mail and vault identity is `username@domain`, and commands accept either form.",
     }),
     trusted_proxies: Type.Array(Type.String(), {
       default: [],
-      description: 'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (for rate limits, the login log and secure cookies). Empty: none.',
+      description:
+        'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (for rate limits, the login log and secure cookies). Empty: none.',
     }),
   }),
   accounts: Type.Object({
@@ -61,7 +63,8 @@ export const CONFIG_SCHEMA = Type.Object({
       (['closed', 'invite', 'open'] as const).map((l) => Type.Literal(l)),
       {
         default: 'closed',
-        description: 'Who may create an account without the owner\'s credential: `closed` (nobody; the owner creates accounts), `invite` (whoever has an invite code from `bonafide/invite/create`) or `open` (anyone). The first account can always be created while none exists.',
+        description:
+          "Who may create an account without the owner's credential: `closed` (nobody; the owner creates accounts), `invite` (whoever has an invite code from `bonafide/invite/create`) or `open` (anyone). The first account can always be created while none exists.",
       },
     ),
     invite_ttl: Type.Integer({
@@ -89,7 +92,8 @@ export const CONFIG_SCHEMA = Type.Object({
       default: '',
       // Anyone holding a role token could guess a short key offline and forge tokens.
       pattern: '^(|.{32,})$',
-      description: 'Secret (at least 32 characters) from which the role-token key is derived (HKDF); replicas that share it accept each other\'s tokens, and changing it revokes every role token. Empty: a random key kept in `token.key` in the home.',
+      description:
+        "Secret (at least 32 characters) from which the role-token key is derived (HKDF); replicas that share it accept each other's tokens, and changing it revokes every role token. Empty: a random key kept in `token.key` in the home.",
     }),
     max_token_ttl: Type.Integer({
       default: 86400,
@@ -203,7 +207,10 @@ function coerceEnv(name: string, raw: string, schema: TSchema): unknown {
           throw new ConfigError(`${name}: expected a JSON array or a comma-separated list`);
         }
       }
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     default:
       return raw;
   }

@@ -34,6 +34,5 @@ export class HearthError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new HearthError('badRequest', message, details);
+export const badRequest = (message: string, details?: Record<string, unknown>) => new HearthError('badRequest', message, details);
 export const notFound = (message: string) => new HearthError('notFound', message);

@@ -169,7 +169,7 @@ export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database
     if (text === undefined) {
       const compiled = build(store.db, ...params).compile();
       if (compiled.parameters.length !== params.length || compiled.parameters.some((v, i) => v !== params[i])) {
-        throw new Error('compiledOnce: the query\'s parameters must be its arguments, in order');
+        throw new Error("compiledOnce: the query's parameters must be its arguments, in order");
       }
       text = compiled.sql;
       texts.set(store, text);

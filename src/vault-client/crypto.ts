@@ -46,7 +46,10 @@ export interface SymKey {
   mac: Buffer;
 }
 
-const hkdfExpand = (prk: Buffer, info: string) => createHmac('sha256', prk).update(Buffer.concat([Buffer.from(info), Buffer.from([1])])).digest();
+const hkdfExpand = (prk: Buffer, info: string) =>
+  createHmac('sha256', prk)
+    .update(Buffer.concat([Buffer.from(info), Buffer.from([1])]))
+    .digest();
 /** The stretched master key (HKDF-Expand only, as the clients do). */
 export const stretch = (mk: Buffer): SymKey => ({ enc: hkdfExpand(mk, 'enc'), mac: hkdfExpand(mk, 'mac') });
 export const splitKey = (k64: Buffer): SymKey => ({ enc: k64.subarray(0, 32), mac: k64.subarray(32, 64) });
@@ -56,14 +59,20 @@ export function encrypt(plain: Buffer | string, k: SymKey): string {
   const iv = randomBytes(16);
   const c = createCipheriv('aes-256-cbc', k.enc, iv);
   const ct = Buffer.concat([c.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), c.final()]);
-  return `2.${b64(iv)}|${b64(ct)}|${b64(createHmac('sha256', k.mac).update(Buffer.concat([iv, ct])).digest())}`;
+  return `2.${b64(iv)}|${b64(ct)}|${b64(
+    createHmac('sha256', k.mac)
+      .update(Buffer.concat([iv, ct]))
+      .digest(),
+  )}`;
 }
 
 export function decrypt(enc: string, k: SymKey): Buffer {
   const m = /^2\.([^|]+)\|([^|]+)\|([^|]+)$/.exec(enc);
   if (!m) throw new Error('not a type-2 EncString');
   const [iv, ct, mac] = [m[1]!, m[2]!, m[3]!].map((p) => Buffer.from(p, 'base64')) as [Buffer, Buffer, Buffer];
-  const want = createHmac('sha256', k.mac).update(Buffer.concat([iv, ct])).digest();
+  const want = createHmac('sha256', k.mac)
+    .update(Buffer.concat([iv, ct]))
+    .digest();
   if (mac.length !== want.length || !timingSafeEqual(mac, want)) throw new Error('EncString MAC does not match');
   const d = createDecipheriv('aes-256-cbc', k.enc, iv);
   return Buffer.concat([d.update(ct), d.final()]);

@@ -86,7 +86,10 @@ describe('the web console in Chromium', async () => {
       { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path, secure: session.secure, expires: session.expires },
       { httpOnly: true, sameSite: 'Strict', path: '/', secure: false, expires: -1 },
     );
-    assert.equal(cookies.some((c) => c.name.includes('hearth_login')), false);
+    assert.equal(
+      cookies.some((c) => c.name.includes('hearth_login')),
+      false,
+    );
     assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session cookie');
   });
 
@@ -103,7 +106,10 @@ describe('the web console in Chromium', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
     assert.equal(await page.locator('.notice').count(), 0, 'no message after a logout');
-    assert.equal((await main.cookies()).some((c) => c.name === 'hearth_session'), false);
+    assert.equal(
+      (await main.cookies()).some((c) => c.name === 'hearth_session'),
+      false,
+    );
     await shot(page, '03-sign-in');
     await signIn(page, 'not-the-password');
     await page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor();
@@ -163,7 +169,11 @@ describe('the web console in Chromium', async () => {
     assert.match((await page.getByRole('timer').textContent())!, /Expires in (9:5\d|10:00)/);
     await shot(page, '08-devices-pairing');
 
-    const res = await fetch(`${d.url}/auth/new_device/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: phrase, device: 'Pixel 9' }) });
+    const res = await fetch(`${d.url}/auth/new_device/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: phrase, device: 'Pixel 9' }),
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { message: string; token: string };
     assert.equal(body.message, 'Device authorized');
@@ -300,7 +310,10 @@ describe('the web console in Chromium', async () => {
         { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path, secure: session.secure },
         { httpOnly: true, sameSite: 'Strict', path: '/', secure: true },
       );
-      assert.equal(cookies.some((c) => c.name === 'hearth_session' || c.name.includes('hearth_login')), false);
+      assert.equal(
+        cookies.some((c) => c.name === 'hearth_session' || c.name.includes('hearth_login')),
+        false,
+      );
       await p.getByRole('link', { name: 'My account' }).click();
       await p.getByText('this session').waitFor();
     } finally {

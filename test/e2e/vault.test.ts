@@ -21,7 +21,7 @@ const OWNER = { username: 'olivia', password: 'olivia-password' };
 const BOB = { username: 'bob', password: 'bob-password' };
 const MASTER = 'a master password only bob knows';
 
-describe('the console\'s vault page in Chromium', async () => {
+describe("the console's vault page in Chromium", async () => {
   const skip = chromiumSkip();
   let d: InProcessDaemon;
   let browser: Browser;
@@ -34,7 +34,11 @@ describe('the console\'s vault page in Chromium', async () => {
     mkdirSync(SHOTS, { recursive: true });
     d = await startInProcess();
     for (const u of [OWNER, BOB]) {
-      const r = await call(d, 'bonafide/user/create', { username: u.username, pass: u.password, ...(u === BOB ? { role: 'consumer', full_name: 'Bob Builder' } : {}) });
+      const r = await call(d, 'bonafide/user/create', {
+        username: u.username,
+        pass: u.password,
+        ...(u === BOB ? { role: 'consumer', full_name: 'Bob Builder' } : {}),
+      });
       assert.equal(r.status, 200, JSON.stringify(r.body));
     }
     const { chromium } = await import('playwright-core');
@@ -68,7 +72,7 @@ describe('the console\'s vault page in Chromium', async () => {
     await p.getByText('You have no vault yet').waitFor();
     await p.getByText('The master password cannot be recovered.').waitFor();
     await p.getByText('Argon2id is not offered in the browser').waitFor();
-    assert.equal(await p.getByLabel('PBKDF2-SHA256 iterations').inputValue(), '600000', 'Bitwarden\'s default');
+    assert.equal(await p.getByLabel('PBKDF2-SHA256 iterations').inputValue(), '600000', "Bitwarden's default");
     assert.equal(await p.getByRole('heading', { name: 'Vaults on this server' }).count(), 0, 'no admin table for a consumer');
     await shot(p, '20-vault-create');
 

@@ -92,7 +92,10 @@ forEachStore('accounts', (store) => {
     const carol = await login('carol', 'carol-password');
     const r = await call(anon(), 'bonafide/user/list', undefined, { headers: carol });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.result.map((a: { username: string }) => a.username), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      r.body.result.map((a: { username: string }) => a.username),
+      ['alice', 'bob', 'carol'],
+    );
     assert.ok(!/hash|stamp|password/.test(JSON.stringify(r.body)));
   });
 
@@ -105,7 +108,10 @@ forEachStore('accounts', (store) => {
     for (const user of ['bob', 'bob@home.example']) {
       const who = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth(user, token) });
       assert.equal(who.status, 200);
-      assert.deepEqual({ ...who.body.result, credential_id: undefined }, { credential: 'session', credential_id: undefined, account: 'bob', role: 'creator', owner: false });
+      assert.deepEqual(
+        { ...who.body.result, credential_id: undefined },
+        { credential: 'session', credential_id: undefined, account: 'bob', role: 'creator', owner: false },
+      );
     }
     const active = await call(anon(), 'bonafide/user/active', undefined, { headers: sessionAuth('bob', token) });
     assert.equal(active.body.result.username, 'bob');
@@ -114,13 +120,18 @@ forEachStore('accounts', (store) => {
     assert.equal(otherUser.status, 401, 'the token is bound to its user');
     assert.equal(otherUser.body.error.code, 'user:badAuth');
     const otherDomain = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth('bob@elsewhere.example', token) });
-    assert.equal(otherDomain.status, 401, 'another server\'s bob is not this one');
+    assert.equal(otherDomain.status, 401, "another server's bob is not this one");
   });
 
   store.it('a console session is not accepted as `Authorization: Token` (it needs its CSRF token)', async () => {
     const prep = await call(anon(), 'web/loginprep');
     const cookie = prep.headers.get('set-cookie')!.split(';')[0]!;
-    const login = await call(anon(), 'web/login', { loginToken: prep.body.result.loginToken, username: 'bob', password: 'bob-password' }, { headers: { cookie } });
+    const login = await call(
+      anon(),
+      'web/login',
+      { loginToken: prep.body.result.loginToken, username: 'bob', password: 'bob-password' },
+      { headers: { cookie } },
+    );
     assert.equal(login.status, 200, JSON.stringify(login.body));
     const session = /hearth_session=([^;]+)/.exec(login.headers.get('set-cookie')!)![1]!;
     const r = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth('bob', decodeURIComponent(session)) });
@@ -199,7 +210,7 @@ forEachStore('accounts', (store) => {
     await login('bob', 'bob-new-password');
   });
 
-  store.it('a creator cannot change another account\'s password; a maintainer resets one and its credentials end', async () => {
+  store.it("a creator cannot change another account's password; a maintainer resets one and its credentials end", async () => {
     const bob = await login('bob', 'bob-new-password');
     const r = await call(anon(), 'bonafide/user/update', ['carol', 'carol-password', 'whatever-new'], { headers: bob });
     assert.equal(r.status, 403);
@@ -211,7 +222,7 @@ forEachStore('accounts', (store) => {
     await login('carol', 'carol-reset-pw');
   });
 
-  store.it('a credential carries at most its account\'s role now: a demotion takes effect at once', async () => {
+  store.it("a credential carries at most its account's role now: a demotion takes effect at once", async () => {
     const carol = await login('carol', 'carol-reset-pw');
     assert.equal((await call(anon(), 'core/status', undefined, { headers: carol })).status, 200, 'an auditor reads core/status');
     assert.equal((await call(owner(), 'bonafide/user/role', ['carol', 'consumer'])).status, 200);
@@ -221,7 +232,7 @@ forEachStore('accounts', (store) => {
     assert.equal((await call(anon(), 'core/whoami', undefined, { headers: carol })).body.result.role, 'consumer');
   });
 
-  store.it('delete: maintainers only, never the last maintainer, and the account\'s credentials end with it', async () => {
+  store.it("delete: maintainers only, never the last maintainer, and the account's credentials end with it", async () => {
     const bob = await login('bob', 'bob-new-password');
     assert.equal((await call(anon(), 'bonafide/user/delete', ['carol'], { headers: bob })).status, 403);
     const last = await call(owner(), 'bonafide/user/delete', ['alice']);

@@ -38,13 +38,20 @@ describe('the official bw CLI against hearthd', { skip }, () => {
   });
   after(() => d?.stop());
 
-  it('config server, login, sync, folders and items of every type, trash/restore/delete, lock/unlock, a second device, logout', { timeout: 600_000 }, async () => {
-    const ran = await bwScenario(`${https}/bitwarden`, join(d.home, 'tls', 'ca.pem'), 'alice@home.example', PASSWORD);
-    assert.ok(ran.length > 30);
-    // bw answered everything without one failed request.
-    const seen = d.logs().filter((l) => l.msg === 'request' && l.surface === 'bitwarden');
-    assert.ok(seen.length > 30, `bw's requests are in the log (${seen.length})`);
-    const failed = d.logs().filter((l) => l.msg === 'request' && l.surface === 'bitwarden' && l.status >= 400);
-    assert.deepEqual(failed.map((l) => `${l.method} ${l.route} ${l.status}`), []);
-  });
+  it(
+    'config server, login, sync, folders and items of every type, trash/restore/delete, lock/unlock, a second device, logout',
+    { timeout: 600_000 },
+    async () => {
+      const ran = await bwScenario(`${https}/bitwarden`, join(d.home, 'tls', 'ca.pem'), 'alice@home.example', PASSWORD);
+      assert.ok(ran.length > 30);
+      // bw answered everything without one failed request.
+      const seen = d.logs().filter((l) => l.msg === 'request' && l.surface === 'bitwarden');
+      assert.ok(seen.length > 30, `bw's requests are in the log (${seen.length})`);
+      const failed = d.logs().filter((l) => l.msg === 'request' && l.surface === 'bitwarden' && l.status >= 400);
+      assert.deepEqual(
+        failed.map((l) => `${l.method} ${l.route} ${l.status}`),
+        [],
+      );
+    },
+  );
 });

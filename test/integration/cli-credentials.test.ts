@@ -121,7 +121,10 @@ describe('hearth CLI: credentials', () => {
   it('auth log shows the failed attempt', async () => {
     const lines = (await cli(['auth', 'log', '--failures', 'true'])).stdout.split('\n');
     assert.match(lines[0]!, /^TIME +RESULT +USERNAME +SURFACE +ADDRESS +REASON$/);
-    assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +FAILED +alice +native +local +user:badLogin$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +FAILED +alice +native +local +user:badLogin$/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(!lines.some((l) => / ok /.test(l)), 'only failures');
   });
 

@@ -85,7 +85,7 @@ describe('hearth CLI', () => {
     assert.match(start.stderr, /hearthd started/);
   });
 
-  it('a stale pid file (its pid now another program\'s) does not stop the CLI from starting the daemon', async () => {
+  it("a stale pid file (its pid now another program's) does not stop the CLI from starting the daemon", async () => {
     const stale = tempHome();
     writeFileSync(join(stale, 'hearthd.pid'), `${process.pid}\n`); // alive, but not hearthd
     const env2 = { HEARTH_HOME: stale };

@@ -11,66 +11,69 @@ import { forEachStore, type FreshStore } from '../support/stores.js';
 const DELETE_DEVICE = "delete from credentials where kind = 'device' and name = 'tablet'";
 
 /** The per-request lookups are compiled once and their statements kept prepared: revocation must still be immediate. */
-forEachStore((kind) => `stored credentials on ${kind}: revocation takes effect on the next call`, (store) => {
-  let d: InProcessDaemon & { store: FreshStore };
-  const pass = 'correct horse battery';
-  store.before(async () => {
-    d = await store.startInProcess();
-    assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass }, { noToken: true })).status, 200);
-  });
+forEachStore(
+  (kind) => `stored credentials on ${kind}: revocation takes effect on the next call`,
+  (store) => {
+    let d: InProcessDaemon & { store: FreshStore };
+    const pass = 'correct horse battery';
+    store.before(async () => {
+      d = await store.startInProcess();
+      assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass }, { noToken: true })).status, 200);
+    });
 
-  const whoami = (headers: Record<string, string>) => call(d, 'core/whoami', {}, { headers, noToken: true });
-  async function newDevice(name: string): Promise<string> {
-    const phrase = (await call(d, 'device/pair', {})).body.result.token as string;
-    const r = await call(d, '/auth/new_device/authorize', { token: phrase, device: name }, { noToken: true });
-    assert.equal(r.status, 200);
-    return r.body.token as string;
-  }
-
-  store.it('a device token revoked by name', async () => {
-    const token = await newDevice('phone');
-    assert.equal((await whoami(bearer(token))).body.result.credential, 'device');
-    assert.equal((await call(d, 'device/revoke', { name: 'phone' })).status, 200);
-    assert.equal((await whoami(bearer(token))).status, 401);
-  });
-
-  store.it('a role token revoked by id', async () => {
-    const issued = (await call(d, 'token/create', ['auditor', 3600])).body.result;
-    assert.equal((await whoami(bearer(issued.key))).body.result.credential, 'role');
-    assert.equal((await call(d, 'token/revoke', { id: issued.id })).status, 200);
-    assert.equal((await whoami(bearer(issued.key))).status, 401);
-  });
-
-  store.it('a session ended by logout', async () => {
-    const login = (await call(d, 'bonafide/user/authenticate', { username: 'alice', pass }, { noToken: true })).body.result;
-    const headers = sessionAuth('alice', login.token);
-    assert.equal((await whoami(headers)).body.result.account, 'alice');
-    assert.equal((await call(d, 'bonafide/user/logout', {}, { headers, noToken: true })).status, 200);
-    assert.equal((await whoami(headers)).status, 401);
-  });
-
-  store.it('a credential deleted by another connection to the store', async () => {
-    const token = await newDevice('tablet');
-    assert.equal((await whoami(bearer(token))).status, 200);
-    if (store.kind === 'sqlite') {
-      const other = new SQLite(join(d.home, 'hearth.db'));
-      try {
-        assert.equal(other.prepare(DELETE_DEVICE).run().changes, 1);
-      } finally {
-        other.close();
-      }
-    } else {
-      const other = new pg.Client({ connectionString: d.store.url });
-      await other.connect();
-      try {
-        assert.equal((await other.query(DELETE_DEVICE)).rowCount, 1);
-      } finally {
-        await other.end();
-      }
+    const whoami = (headers: Record<string, string>) => call(d, 'core/whoami', {}, { headers, noToken: true });
+    async function newDevice(name: string): Promise<string> {
+      const phrase = (await call(d, 'device/pair', {})).body.result.token as string;
+      const r = await call(d, '/auth/new_device/authorize', { token: phrase, device: name }, { noToken: true });
+      assert.equal(r.status, 200);
+      return r.body.token as string;
     }
-    assert.equal((await whoami(bearer(token))).status, 401);
-  });
-});
+
+    store.it('a device token revoked by name', async () => {
+      const token = await newDevice('phone');
+      assert.equal((await whoami(bearer(token))).body.result.credential, 'device');
+      assert.equal((await call(d, 'device/revoke', { name: 'phone' })).status, 200);
+      assert.equal((await whoami(bearer(token))).status, 401);
+    });
+
+    store.it('a role token revoked by id', async () => {
+      const issued = (await call(d, 'token/create', ['auditor', 3600])).body.result;
+      assert.equal((await whoami(bearer(issued.key))).body.result.credential, 'role');
+      assert.equal((await call(d, 'token/revoke', { id: issued.id })).status, 200);
+      assert.equal((await whoami(bearer(issued.key))).status, 401);
+    });
+
+    store.it('a session ended by logout', async () => {
+      const login = (await call(d, 'bonafide/user/authenticate', { username: 'alice', pass }, { noToken: true })).body.result;
+      const headers = sessionAuth('alice', login.token);
+      assert.equal((await whoami(headers)).body.result.account, 'alice');
+      assert.equal((await call(d, 'bonafide/user/logout', {}, { headers, noToken: true })).status, 200);
+      assert.equal((await whoami(headers)).status, 401);
+    });
+
+    store.it('a credential deleted by another connection to the store', async () => {
+      const token = await newDevice('tablet');
+      assert.equal((await whoami(bearer(token))).status, 200);
+      if (store.kind === 'sqlite') {
+        const other = new SQLite(join(d.home, 'hearth.db'));
+        try {
+          assert.equal(other.prepare(DELETE_DEVICE).run().changes, 1);
+        } finally {
+          other.close();
+        }
+      } else {
+        const other = new pg.Client({ connectionString: d.store.url });
+        await other.connect();
+        try {
+          assert.equal((await other.query(DELETE_DEVICE)).rowCount, 1);
+        } finally {
+          await other.end();
+        }
+      }
+      assert.equal((await whoami(bearer(token))).status, 401);
+    });
+  },
+);
 
 describe('compiledOnce', () => {
   it('runs the query with new parameters, and refuses a query whose parameters are not its arguments', async () => {
@@ -93,10 +96,16 @@ describe('compiledOnce', () => {
         await sql`create table t (v text)`.execute(store.db);
         const values = async () => (await store.read<{ v: string }>('select v from t order by v', [])).map((r) => r.v);
         assert.deepEqual(await values(), []);
-        await store.db.insertInto('t' as never).values({ v: 'a' } as never).execute();
+        await store.db
+          .insertInto('t' as never)
+          .values({ v: 'a' } as never)
+          .execute();
         assert.deepEqual(await values(), ['a']);
         await store.db.transaction().execute(async (tx) => {
-          await tx.insertInto('t' as never).values({ v: 'b' } as never).execute();
+          await tx
+            .insertInto('t' as never)
+            .values({ v: 'b' } as never)
+            .execute();
           assert.deepEqual(await values(), ['a'], 'an uncommitted row is not read');
         });
         assert.deepEqual(await values(), ['a', 'b']);

@@ -54,7 +54,10 @@ describe('hearthd start-up', () => {
     chmodSync(join(home, 'token.key'), 0o640);
     const open = await runDaemonExpectingFailure(home);
     assert.notEqual(open.code, 0);
-    assert.match(open.output, /token\.key is readable by others \(mode 0640\); run "chmod 600 .*token\.key", or delete it to get a new key \(every role token ends\)/);
+    assert.match(
+      open.output,
+      /token\.key is readable by others \(mode 0640\); run "chmod 600 .*token\.key", or delete it to get a new key \(every role token ends\)/,
+    );
     chmodSync(join(home, 'token.key'), 0o600);
     writeFileSync(join(home, 'token.key'), 'short\n');
     const short = await runDaemonExpectingFailure(home);
@@ -78,7 +81,10 @@ describe('hearthd start-up', () => {
       const { code, output } = await runDaemonExpectingFailure(tempHome(), { HEARTH_SERVER_LISTEN: `127.0.0.1:${port}` });
       assert.notEqual(code, 0);
       assert.equal(output.trim().split('\n').length, 1, output);
-      assert.match(output, new RegExp(`hearthd: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(set \\[server\\] listen or HEARTH_SERVER_LISTEN\\)`));
+      assert.match(
+        output,
+        new RegExp(`hearthd: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(set \\[server\\] listen or HEARTH_SERVER_LISTEN\\)`),
+      );
     } finally {
       blocker.close();
     }
@@ -175,7 +181,12 @@ describe('native command API and the global token', () => {
     ['an unknown parameter', { body: { nope: 1 } }, 400, /unknown parameter "nope"/],
     ['a prototype-polluting body', { raw: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }, 400, /not valid JSON/],
     ['an unsupported content type', { raw: '<x/>', headers: { 'content-type': 'application/xml' } }, 415, /Content-Type: application\/json/],
-    ['a huge body', { raw: JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } }, 413, /larger than the 1048576-byte limit/],
+    [
+      'a huge body',
+      { raw: JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } },
+      413,
+      /larger than the 1048576-byte limit/,
+    ],
   ];
   for (const [what, init, status, message] of bad) {
     it(`${what} → ${status} with a message a person can act on`, async () => {
@@ -211,7 +222,12 @@ describe('native command API and the global token', () => {
     assert.deepEqual(spec.paths['/API/core/version'].post.security, []);
     // What /API accepts: the global token, a login session, a device or role token, or the
     // console's session cookie with its CSRF header.
-    assert.deepEqual(spec.paths['/API/core/status'].post.security, [{ hearthAuth: [] }, { hearthToken: [] }, { hearthBearer: [] }, { hearthSession: [], hearthCsrf: [] }]);
+    assert.deepEqual(spec.paths['/API/core/status'].post.security, [
+      { hearthAuth: [] },
+      { hearthToken: [] },
+      { hearthBearer: [] },
+      { hearthSession: [], hearthCsrf: [] },
+    ]);
     // The other surfaces document exactly what they take.
     assert.deepEqual(spec.paths['/auth/tokens'].get.security, [{ hearthAuth: [] }, { hearthToken: [] }, { hearthBearer: [] }]);
     assert.deepEqual(spec.paths['/auth'].post.security, [{ adminBasic: [] }]);
@@ -251,7 +267,7 @@ describe('native command API and the global token', () => {
     assert.ok(!d.output().includes('wrong-token-value'), 'nor a wrong one');
   });
 
-  it('never answers 5xx to anything sent so far (but /readiness\'s 503 while starting)', () => {
+  it("never answers 5xx to anything sent so far (but /readiness's 503 while starting)", () => {
     const fives = d.logs().filter((l) => l.msg === 'request' && l.status >= 500 && !(l.route === '/readiness' && l.status === 503));
     assert.deepEqual(fives, []);
   });
@@ -297,11 +313,14 @@ describe('[services] web = false', () => {
       assert.equal(d.url, '');
       const token = d.token;
       const body = await new Promise<string>((resolve, reject) => {
-        const req = request({ socketPath: join(home, 'hearthd.sock'), path: '/API/core/status', method: 'POST', headers: { 'x-hearth-auth': token } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve(text));
-        });
+        const req = request(
+          { socketPath: join(home, 'hearthd.sock'), path: '/API/core/status', method: 'POST', headers: { 'x-hearth-auth': token } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve(text));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -341,7 +360,7 @@ describe('the store', () => {
     }
   });
 
-  it('files are the owner\'s alone, even in a home that already existed with 0755', async () => {
+  it("files are the owner's alone, even in a home that already existed with 0755", async () => {
     const home = tempHome();
     chmodSync(home, 0o755);
     const d = await startDaemon({ home });
@@ -382,8 +401,17 @@ describe('replicas on PostgreSQL', async () => {
         assert.equal(stats.body.result.store, 'postgres');
         assert.equal(stats.body.result.accounts, 0);
       }
-      const applied = [a, b].flatMap((d) => d.logs().filter((l) => l.msg === 'store ready').flatMap((l) => l.applied as string[]));
-      assert.deepEqual(applied.sort(), MIGRATIONS.map((m) => m.id), 'each migration ran on one replica only');
+      const applied = [a, b].flatMap((d) =>
+        d
+          .logs()
+          .filter((l) => l.msg === 'store ready')
+          .flatMap((l) => l.applied as string[]),
+      );
+      assert.deepEqual(
+        applied.sort(),
+        MIGRATIONS.map((m) => m.id),
+        'each migration ran on one replica only',
+      );
       assert.ok(!a.output().includes('s3cret-pass') && !b.output().includes('s3cret-pass'), 'the store password is not logged');
       assert.ok(a.output().includes('postgres://postgres:***@'), 'the location is logged, redacted');
     } finally {
@@ -417,7 +445,13 @@ describe('graceful shutdown', () => {
       // A request whose body is still arriving when the stop begins.
       const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = request(
-          { host: '127.0.0.1', port, method: 'POST', path: '/API/core/whoami', headers: { 'x-hearth-auth': d.token, 'content-type': 'application/json', 'content-length': body.length } },
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/API/core/whoami',
+            headers: { 'x-hearth-auth': d.token, 'content-type': 'application/json', 'content-length': body.length },
+          },
           (res) => {
             let text = '';
             res.on('data', (c) => (text += c));
@@ -448,7 +482,13 @@ describe('graceful shutdown', () => {
   it('the wait is bounded: a request that never finishes is cut after [server] shutdown_timeout', async () => {
     const d = await startDaemon({ env: { HEARTH_SERVER_SHUTDOWN_TIMEOUT: '0.3' } });
     const { port } = new URL(d.url);
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/API/core/whoami', headers: { 'x-hearth-auth': d.token, 'content-type': 'application/json', 'content-length': 100 } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/API/core/whoami',
+      headers: { 'x-hearth-auth': d.token, 'content-type': 'application/json', 'content-length': 100 },
+    });
     const failed = new Promise((resolve) => req.on('error', resolve));
     req.write('{');
     await new Promise((r) => setTimeout(r, 100));

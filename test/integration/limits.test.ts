@@ -20,7 +20,11 @@ const ADMIN_HASH = await hashPassword(ADMIN_PASS);
 const MINUTE = 60_000;
 
 /** A daemon's settings here: X-Forwarded-For believed from 127.0.0.1 unless told otherwise, and the admin password. */
-const daemonEnv = (env: Record<string, string> = {}): Record<string, string> => ({ HEARTH_SERVER_TRUSTED_PROXIES: '["127.0.0.1"]', HEARTH_SECURITY_ADMIN_PASSWORD_HASH: ADMIN_HASH, ...env });
+const daemonEnv = (env: Record<string, string> = {}): Record<string, string> => ({
+  HEARTH_SERVER_TRUSTED_PROXIES: '["127.0.0.1"]',
+  HEARTH_SECURITY_ADMIN_PASSWORD_HASH: ADMIN_HASH,
+  ...env,
+});
 
 const forwarded = (from?: string): Record<string, string> => (from ? { 'x-forwarded-for': from } : {});
 const randomPhrase = () => entropyToMnemonic(randomBytes(16), wordlist);
@@ -35,7 +39,12 @@ const login = (d: { url: string }, username: string, pass: string, from?: string
 
 /** Swarm Bee's /auth with the admin password as Basic auth. */
 const admin = (d: { url: string }, password: string, from?: string): Promise<CallResult> =>
-  call({ url: d.url }, '/auth', { role: 'consumer', expiry: 600 }, { headers: { ...forwarded(from), authorization: `Basic ${Buffer.from(`:${password}`).toString('base64')}` } });
+  call(
+    { url: d.url },
+    '/auth',
+    { role: 'consumer', expiry: 600 },
+    { headers: { ...forwarded(from), authorization: `Basic ${Buffer.from(`:${password}`).toString('base64')}` } },
+  );
 
 async function createAccount(d: { url: string; token: string }, username: string): Promise<void> {
   const r = await call(d, 'bonafide/user/create', { username, pass: PASS });
@@ -120,7 +129,8 @@ forEachStore('failed-login limits', (store) => {
     assert.equal((await authorize(d, '2001:db8:1:3::5')).status, 404, 'another /64');
 
     // 3 /64s of 2001:db8:aa::/48, 10 each.
-    for (const net of ['2001:db8:aa:1', '2001:db8:aa:2', '2001:db8:aa:3']) for (const r of await times(10, () => authorize(d, `${net}::1`))) assert.equal(r.status, 404);
+    for (const net of ['2001:db8:aa:1', '2001:db8:aa:2', '2001:db8:aa:3'])
+      for (const r of await times(10, () => authorize(d, `${net}::1`))) assert.equal(r.status, 404);
     assertLimited(await authorize(d, '2001:db8:aa:ffff::1'), /from this network/);
     assert.equal((await authorize(d, '2001:db8:ab:1::1')).status, 404, 'another /48');
   });
@@ -131,10 +141,14 @@ forEachStore('failed-login limits', (store) => {
     assertLimited(await authorize(d, '10.99.0.1'), /from this network/);
     const log = await call(d, 'auth/log', { limit: 20 });
     assert.equal(log.status, 200);
-    assert.deepEqual([...new Set((log.body.result as { address: string }[]).map((e) => e.address))], ['127.0.0.1'], 'every failure counted against the real peer');
+    assert.deepEqual(
+      [...new Set((log.body.result as { address: string }[]).map((e) => e.address))],
+      ['127.0.0.1'],
+      'every failure counted against the real peer',
+    );
   });
 
-  store.it('per account: after 5 failures strangers wait, twice as long each time, up to 15 minutes; the owner\'s own address still logs in', async () => {
+  store.it("per account: after 5 failures strangers wait, twice as long each time, up to 15 minutes; the owner's own address still logs in", async () => {
     const d = await fresh();
     await createAccount(d, 'zed');
     assert.equal((await login(d, 'zed', PASS, '192.0.2.10')).status, 200, 'the owner has logged in from here before');
@@ -156,7 +170,7 @@ forEachStore('failed-login limits', (store) => {
     }
     assert.deepEqual(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
 
-    assert.equal((await login(d, 'zed', PASS, '192.0.2.10')).status, 200, 'strangers\' failures do not lock the owner out of their own address');
+    assert.equal((await login(d, 'zed', PASS, '192.0.2.10')).status, 200, "strangers' failures do not lock the owner out of their own address");
     assert.equal((await login(d, 'zed', 'wrong password', stranger())).status, 401, 'a successful login clears the backoff');
     // A name that is no account backs off alike, so a 429 tells nobody which names exist.
     for (let i = 0; i < 5; i++) assert.equal((await login(d, 'nobody_here', 'x', stranger())).status, 401);
@@ -173,7 +187,10 @@ forEachStore('failed-login limits', (store) => {
     assertLimited(await admin(d, ADMIN_PASS, from), /from this network/);
     assertLimited(await authorize(d, from), /from this network/);
     assertLimited(await login(d, 'zed', PASS, from), /from this network/);
-    assertLimited(await call(d, '/auth/recovery_token/use', { token: randomPhrase(), device: 'x' }, { noToken: true, headers: forwarded(from) }), /from this network/);
+    assertLimited(
+      await call(d, '/auth/recovery_token/use', { token: randomPhrase(), device: 'x' }, { noToken: true, headers: forwarded(from) }),
+      /from this network/,
+    );
     assertLimited(await call(d, 'device/authorize', { token: randomPhrase(), device: 'x' }, { noToken: true, headers: forwarded(from) }), /from this network/);
     assert.equal((await admin(d, ADMIN_PASS, '192.0.3.1')).status, 201, 'elsewhere the admin password works');
   });
@@ -198,12 +215,17 @@ forEachStore('failed-login limits', (store) => {
     const log = await call(d, 'auth/log', { limit: 10 });
     assert.equal(log.status, 200);
     const entries = (log.body.result as Record<string, unknown>[]).map(({ surface, username, address, success }) => ({ surface, username, address, success }));
-    assert.deepEqual(new Set(entries.map((e) => JSON.stringify(e))), new Set([
-      { surface: 'native', username: 'zed', address: '192.0.2.7', success: false },
-      { surface: 'native', username: 'zed', address: '192.0.2.8', success: true },
-      { surface: 'rest', username: '(pairing phrase)', address: '192.0.2.9', success: false },
-      { surface: 'tokens', username: 'admin', address: '192.0.2.11', success: false },
-    ].map((e) => JSON.stringify(e))));
+    assert.deepEqual(
+      new Set(entries.map((e) => JSON.stringify(e))),
+      new Set(
+        [
+          { surface: 'native', username: 'zed', address: '192.0.2.7', success: false },
+          { surface: 'native', username: 'zed', address: '192.0.2.8', success: true },
+          { surface: 'rest', username: '(pairing phrase)', address: '192.0.2.9', success: false },
+          { surface: 'tokens', username: 'admin', address: '192.0.2.11', success: false },
+        ].map((e) => JSON.stringify(e)),
+      ),
+    );
     assert.equal(log.body.result[0].at, new Date(d.clock.now()).toISOString(), 'newest first, with the time');
     const text = JSON.stringify(log.body);
     assert.ok(!text.includes('a-wrong-password') && !text.includes('wrong-admin-guess') && !text.includes(PASS));
@@ -280,18 +302,24 @@ describe('concurrent attempts', () => {
     try {
       await call({ url: d.url }, 'bonafide/user/create', ['victim', 'victim-password']);
       const one = await Promise.all(
-        Array.from({ length: 40 }, () => call({ url: d.url }, 'bonafide/user/authenticate', ['victim', 'wrong-pass'], { headers: { 'x-forwarded-for': '203.0.113.9' } })),
+        Array.from({ length: 40 }, () =>
+          call({ url: d.url }, 'bonafide/user/authenticate', ['victim', 'wrong-pass'], { headers: { 'x-forwarded-for': '203.0.113.9' } }),
+        ),
       );
       const tried = one.filter((r) => r.status === 401).length;
       assert.ok(tried <= 6, `one address: ${tried} passwords were checked (the name's backoff after 5 failures, the address's after 10)`);
       assert.equal(one.filter((r) => r.status === 429).length, 40 - tried);
       const many = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => call({ url: d.url }, 'bonafide/user/authenticate', ['victim', 'wrong-pass'], { headers: { 'x-forwarded-for': `198.18.${i}.1` } })),
+        Array.from({ length: 40 }, (_, i) =>
+          call({ url: d.url }, 'bonafide/user/authenticate', ['victim', 'wrong-pass'], { headers: { 'x-forwarded-for': `198.18.${i}.1` } }),
+        ),
       );
       assert.equal(many.filter((r) => r.status === 401).length, 0, 'the name backs off however many addresses try at once');
       assert.equal((await call(d, 'bonafide/user/create', ['busy', 'busy-password'])).status, 200);
       const right = await Promise.all(
-        Array.from({ length: 30 }, () => call({ url: d.url }, 'bonafide/user/authenticate', ['busy', 'busy-password'], { headers: { 'x-forwarded-for': '203.0.113.50' } })),
+        Array.from({ length: 30 }, () =>
+          call({ url: d.url }, 'bonafide/user/authenticate', ['busy', 'busy-password'], { headers: { 'x-forwarded-for': '203.0.113.50' } }),
+        ),
       );
       assert.deepEqual([...new Set(right.map((r) => r.status))], [200], 'a burst of right passwords from one address is queued, never refused');
     } finally {

@@ -13,7 +13,9 @@ import { bearer, call, startDaemon, waitFor } from '../support/helpers.js';
 
 it('no issued token, phrase or password appears in the database file or the logs', async () => {
   const adminPassword = 'admin-password-for-grep';
-  const d = await startDaemon({ env: { HEARTH_SECURITY_FAILURE_DELAY: '0', HEARTH_SECURITY_ADMIN_PASSWORD_HASH: await hashPassword(adminPassword), HEARTH_LOG_LEVEL: 'trace' } });
+  const d = await startDaemon({
+    env: { HEARTH_SECURITY_FAILURE_DELAY: '0', HEARTH_SECURITY_ADMIN_PASSWORD_HASH: await hashPassword(adminPassword), HEARTH_LOG_LEVEL: 'trace' },
+  });
   const issued: string[] = [adminPassword, d.token];
   const keep = (s: string) => (issued.push(s), s);
   try {
@@ -42,14 +44,25 @@ it('no issued token, phrase or password appears in the database file or the logs
     await call(anon, 'bonafide/user/authenticate', ['alice', keep('a-wrong-password')]);
     // The console's login token, session cookie and CSRF token (bob's: alice's sessions ended).
     const loginToken = keep((await call(anon, 'web/loginprep')).body.result.loginToken);
-    const consoleLogin = await call(anon, 'web/login', { loginToken, username: 'bob', password: 'bob-password-1' }, { headers: { cookie: `hearth_login=${loginToken}` } });
+    const consoleLogin = await call(
+      anon,
+      'web/login',
+      { loginToken, username: 'bob', password: 'bob-password-1' },
+      { headers: { cookie: `hearth_login=${loginToken}` } },
+    );
     const csrf = keep(consoleLogin.body.result.csrf);
-    const cookie = consoleLogin.headers.getSetCookie().find((c) => c.startsWith('hearth_session='))!.split(';')[0]!;
+    const cookie = consoleLogin.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('hearth_session='))!
+      .split(';')[0]!;
     keep(cookie.slice('hearth_session='.length));
     const console_ = { cookie, 'x-hearth-csrf': csrf };
     assert.equal((await call(anon, 'core/whoami', undefined, { headers: console_ })).status, 200);
     await call(anon, 'web/setpassword', { oldPassword: 'bob-password-1', newPassword: keep('bob-password-2') }, { headers: console_ });
-    assert.ok(issued.every((s) => typeof s === 'string' && s.length >= 8), `every secret was issued: ${issued.map((s) => typeof s === 'string' ? s.length : s)}`);
+    assert.ok(
+      issued.every((s) => typeof s === 'string' && s.length >= 8),
+      `every secret was issued: ${issued.map((s) => (typeof s === 'string' ? s.length : s))}`,
+    );
   } finally {
     assert.equal(await d.stop(), 0);
   }

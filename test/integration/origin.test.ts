@@ -27,7 +27,10 @@ describe('requests from other sites', () => {
 
   it('a cross-site page cannot create the first account (a simple text/plain POST)', async () => {
     for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Record<string, string>[]) {
-      const r = await call({ url: d.url }, 'bonafide/user/create', undefined, { raw: '{"username":"mallory","pass":"attacker-pw"}', headers: { 'content-type': 'text/plain', ...headers } });
+      const r = await call({ url: d.url }, 'bonafide/user/create', undefined, {
+        raw: '{"username":"mallory","pass":"attacker-pw"}',
+        headers: { 'content-type': 'text/plain', ...headers },
+      });
       assert.equal(r.status, 403, JSON.stringify(headers));
       assert.equal(r.body.error.code, 'forbidden');
     }
@@ -40,7 +43,7 @@ describe('requests from other sites', () => {
     assert.match(r.body, /does not answer to evil\.example/);
   });
 
-  it('same-origin pages, scripts and the server\'s own names still work', async () => {
+  it("same-origin pages, scripts and the server's own names still work", async () => {
     const port = new URL(d.url).port;
     const same = await call({ url: d.url }, 'core/version', undefined, { headers: { origin: d.url, 'sec-fetch-site': 'same-origin' } });
     assert.equal(same.status, 200);

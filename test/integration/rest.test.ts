@@ -18,7 +18,12 @@ interface Server extends InProcessDaemon {
 }
 
 /** One REST call: `method path`, with optional JSON body, headers, and a forwarded client address. */
-function rest(d: { url: string }, method: string, path: string, opts: { auth?: Headers; body?: unknown; from?: string; emptyJson?: boolean } = {}): Promise<CallResult> {
+function rest(
+  d: { url: string },
+  method: string,
+  path: string,
+  opts: { auth?: Headers; body?: unknown; from?: string; emptyJson?: boolean } = {},
+): Promise<CallResult> {
   const headers: Headers = { ...opts.auth };
   if (opts.from) headers['x-forwarded-for'] = opts.from;
   if (opts.emptyJson) {
@@ -142,10 +147,13 @@ forEachStore('SelfPrivacy REST', (store) => {
     const text = JSON.stringify(r.body);
     assert.ok(!text.includes(a.token) && !text.includes(b.token) && !text.includes('hd_'), 'no token string is listed');
     const byGlobal = await rest(d, 'GET', '/auth/tokens', { auth: d.global });
-    assert.deepEqual((byGlobal.body as { is_caller: boolean }[]).map((t) => t.is_caller), [false, false]);
+    assert.deepEqual(
+      (byGlobal.body as { is_caller: boolean }[]).map((t) => t.is_caller),
+      [false, false],
+    );
   });
 
-  store.it('DELETE /auth/tokens: the caller\'s own → 400, unknown → 404, another → revoked at once', async () => {
+  store.it("DELETE /auth/tokens: the caller's own → 400, unknown → 404, another → revoked at once", async () => {
     const d = await fresh();
     const a = await pair(d, d.global, 'laptop');
     const b = await pair(d, d.global, 'tablet');
@@ -156,12 +164,12 @@ forEachStore('SelfPrivacy REST', (store) => {
     assert.equal((await whoami(d, b.auth)).status, 200);
     const del = await rest(d, 'DELETE', '/auth/tokens', { auth: a.auth, body: { token_name: 'tablet' } });
     assert.equal(del.status, 200);
-    assert.equal((await whoami(d, b.auth)).status, 401, 'the deleted device\'s token ends at once');
+    assert.equal((await whoami(d, b.auth)).status, 401, "the deleted device's token ends at once");
     assert.equal((await rest(d, 'GET', '/auth/tokens', { auth: b.auth })).status, 401);
     assert.deepEqual(await deviceNames(d, a.auth), ['laptop']);
   });
 
-  store.it('POST /auth/tokens replaces the caller\'s token: the old one is 401 at once, name and date kept', async () => {
+  store.it("POST /auth/tokens replaces the caller's token: the old one is 401 at once, name and date kept", async () => {
     const d = await fresh();
     const a = await pair(d, d.global, 'laptop');
     const created = new Date(d.clock.now()).toISOString();
@@ -233,10 +241,10 @@ forEachStore('SelfPrivacy REST', (store) => {
 
   store.it('device names: outside [a-zA-Z0-9] → _, empty → "Unknown device", a taken name gets a random suffix', async () => {
     const d = await fresh();
-    await pair(d, d.global, 'Ann\'s iPhone 15!');
+    await pair(d, d.global, "Ann's iPhone 15!");
     await pair(d, d.global, '');
-    await pair(d, d.global, 'Ann\'s iPhone 15!');
-    await pair(d, d.global, 'Ann\'s iPhone 15!');
+    await pair(d, d.global, "Ann's iPhone 15!");
+    await pair(d, d.global, "Ann's iPhone 15!");
     await pair(d, d.global, 'Привет');
     const names = await deviceNames(d, d.global);
     assert.equal(names[0], 'Ann_s_iPhone_15_');
@@ -247,7 +255,7 @@ forEachStore('SelfPrivacy REST', (store) => {
     assert.equal(new Set(names).size, names.length, 'names stay unique');
   });
 
-  store.it('a new device gets the pairer\'s account and at most its role', async () => {
+  store.it("a new device gets the pairer's account and at most its role", async () => {
     const d = await fresh();
     const owner = await account(d, 'zed');
     const carol = await account(d, 'carol', 'creator');
@@ -274,7 +282,7 @@ forEachStore('SelfPrivacy REST', (store) => {
     assert.equal((await rest(d, 'GET', '/users', { auth: bobDevice.auth })).status, 403);
   });
 
-  store.it('a role token, even a maintainer\'s, cannot pair devices or make a recovery token (403)', async () => {
+  store.it("a role token, even a maintainer's, cannot pair devices or make a recovery token (403)", async () => {
     const d = await fresh();
     const role = bearer((await native(d, 'token/create', { role: 'maintainer', expiry: 600 })).key);
     assert.equal((await rest(d, 'GET', '/users', { auth: role })).status, 200, 'the role token works here');
@@ -293,14 +301,26 @@ forEachStore('SelfPrivacy REST', (store) => {
     assert.equal(unlimited.status, 200, JSON.stringify(unlimited.body));
     assert.ok(isPhrase(unlimited.body.token, 18), `18 valid BIP39 words: ${unlimited.body.token}`);
     const created = new Date(d.clock.now()).toISOString();
-    assert.deepEqual((await rest(d, 'GET', '/auth/recovery_token', { auth: owner })).body, { exists: true, valid: true, date: created, expiration: null, uses_left: null });
+    assert.deepEqual((await rest(d, 'GET', '/auth/recovery_token', { auth: owner })).body, {
+      exists: true,
+      valid: true,
+      date: created,
+      expiration: null,
+      uses_left: null,
+    });
 
     d.clock.advance(1000);
     const expires = expiration(d, 3_600_000);
     const limited = await rest(d, 'POST', '/auth/recovery_token', { auth: owner, body: { expiration: expires, uses: 2 } });
     assert.equal(limited.status, 200);
     const status = (await rest(d, 'GET', '/auth/recovery_token', { auth: owner })).body;
-    assert.deepEqual(status, { exists: true, valid: true, date: new Date(d.clock.now()).toISOString(), expiration: new Date(d.clock.now() + 3_600_000).toISOString(), uses_left: 2 });
+    assert.deepEqual(status, {
+      exists: true,
+      valid: true,
+      date: new Date(d.clock.now()).toISOString(),
+      expiration: new Date(d.clock.now() + 3_600_000).toISOString(),
+      uses_left: 2,
+    });
 
     const old = await rest(d, 'POST', '/auth/recovery_token/use', { body: { token: unlimited.body.token, device: 'x' } });
     assert.equal(old.status, 404, 'creating a new recovery token invalidates the old one');
@@ -333,7 +353,15 @@ forEachStore('SelfPrivacy REST', (store) => {
   store.it('recovery token parameters: a malformed or past expiration → 400, uses below 1 → 400', async () => {
     const d = await fresh();
     const bad = (body: unknown) => rest(d, 'POST', '/auth/recovery_token', { auth: d.global, body });
-    for (const e of ['2027-01-01 00:00:00.000000Z', '2027-01-01T00:00:00Z', '2027-01-01T00:00:00.1234567Z', '2027-02-30T00:00:00.0Z', '2027-01-01T24:00:00.0Z', 'tomorrow', 12]) {
+    for (const e of [
+      '2027-01-01 00:00:00.000000Z',
+      '2027-01-01T00:00:00Z',
+      '2027-01-01T00:00:00.1234567Z',
+      '2027-02-30T00:00:00.0Z',
+      '2027-01-01T24:00:00.0Z',
+      'tomorrow',
+      12,
+    ]) {
       const r = await bad({ expiration: e });
       assert.equal(r.status, 400, `expiration ${JSON.stringify(e)}`);
       assert.equal(typeof r.body.error, 'string');
@@ -389,7 +417,7 @@ forEachStore('SelfPrivacy REST', (store) => {
     assert.equal((await rest(d, 'DELETE', '/users/bob', { auth: bobDevice.auth })).status, 403, 'a consumer may not delete users');
     const del = await rest(d, 'DELETE', '/users/bob', { auth: d.global, emptyJson: true });
     assert.equal(del.status, 200);
-    assert.equal((await whoami(d, bobDevice.auth)).status, 401, 'the deleted user\'s devices end');
+    assert.equal((await whoami(d, bobDevice.auth)).status, 401, "the deleted user's devices end");
     assert.deepEqual((await rest(d, 'GET', '/users?withMainUser=true', { auth: d.global })).body, ['zed']);
   });
 
@@ -397,7 +425,9 @@ forEachStore('SelfPrivacy REST', (store) => {
     const d = await fresh();
     const t = await rest(d, 'POST', '/auth/recovery_token', { auth: d.global, body: { uses: 3 } });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => rest(d, 'POST', '/auth/recovery_token/use', { body: { token: t.body.token, device: 'rescue' }, from: `10.${i}.0.1` })),
+      Array.from({ length: 20 }, (_, i) =>
+        rest(d, 'POST', '/auth/recovery_token/use', { body: { token: t.body.token, device: 'rescue' }, from: `10.${i}.0.1` }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 3, `statuses: ${statuses.join(' ')}`);

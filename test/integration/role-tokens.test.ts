@@ -20,7 +20,9 @@ describe('role tokens', () => {
   const anon = () => ({ url: d.url });
   before(async () => {
     const hash = await hashPassword('admin-secret-pw');
-    d = await startInProcess({ env: { HEARTH_SECURITY_ADMIN_PASSWORD_HASH: hash, HEARTH_SECURITY_MAX_TOKEN_TTL: '7200', HEARTH_SECURITY_MAX_TOKEN_CHAIN: '14400' } });
+    d = await startInProcess({
+      env: { HEARTH_SECURITY_ADMIN_PASSWORD_HASH: hash, HEARTH_SECURITY_MAX_TOKEN_TTL: '7200', HEARTH_SECURITY_MAX_TOKEN_CHAIN: '14400' },
+    });
   });
   after(() => d.stop());
 
@@ -30,7 +32,10 @@ describe('role tokens', () => {
     assert.match(r.body.key, /^hr_[A-Za-z0-9_-]{60,}$/);
     assert.equal(r.body.role, 'auditor');
     const who = await call(anon(), 'core/whoami', undefined, { headers: bearer(r.body.key) });
-    assert.deepEqual({ ...who.body.result, credential_id: undefined }, { credential: 'role', credential_id: undefined, account: null, role: 'auditor', owner: false });
+    assert.deepEqual(
+      { ...who.body.result, credential_id: undefined },
+      { credential: 'role', credential_id: undefined, account: null, role: 'auditor', owner: false },
+    );
     assert.equal((await call(anon(), 'core/status', undefined, { headers: bearer(r.body.key) })).status, 200, 'auditor route');
     const stop = await call(anon(), 'core/stop', undefined, { headers: bearer(r.body.key) });
     assert.equal(stop.status, 403, 'a good token with too low a role → 403');
@@ -47,7 +52,13 @@ describe('role tokens', () => {
   });
 
   it('roles are a closed list and expiry must be a positive number → 400; a long expiry is cut to max_token_ttl', async () => {
-    for (const body of [{ role: 'god', expiry: 60 }, { role: 'accountant', expiry: 60 }, { role: 'consumer', expiry: 0 }, { role: 'consumer', expiry: -5 }, { role: 'consumer' }]) {
+    for (const body of [
+      { role: 'god', expiry: 60 },
+      { role: 'accountant', expiry: 60 },
+      { role: 'consumer', expiry: 0 },
+      { role: 'consumer', expiry: -5 },
+      { role: 'consumer' },
+    ]) {
       const r = await auth(anon(), 'admin-secret-pw', body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.match(r.body.error, /role must be one of consumer, creator, auditor, maintainer|expiry must be/);
@@ -134,10 +145,10 @@ describe('role tokens', () => {
     assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(key) })).status, 401);
     assert.equal((await call(d, 'token/revoke', ['no-such-id'])).status, 404);
     const byAuditor = await call(anon(), 'token/list', undefined, { headers: bearer((await call(d, 'token/create', ['auditor', 600])).body.result.key) });
-    assert.equal(byAuditor.status, 403, 'listing tokens is the owner\'s');
+    assert.equal(byAuditor.status, 403, "listing tokens is the owner's");
   });
 
-  it('role tokens cannot make or change stored credentials, nor touch the owner\'s devices', async () => {
+  it("role tokens cannot make or change stored credentials, nor touch the owner's devices", async () => {
     const { key } = (await call(d, 'token/create', ['maintainer', 600])).body.result;
     const as = { headers: bearer(key) };
     for (const [path, body] of [
@@ -167,7 +178,7 @@ describe('role tokens', () => {
 
 describe('role tokens across replicas', async () => {
   const skip = await pgSkip();
-  it('replicas sharing the key accept each other\'s tokens and see each other\'s revocations; another key is refused', { skip }, async () => {
+  it("replicas sharing the key accept each other's tokens and see each other's revocations; another key is refused", { skip }, async () => {
     const { url, drop } = await pgSchema();
     const shared = { HEARTH_STORE_URL: url, HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: 'one shared secret for both replicas' };
     const a = await startInProcess({ env: shared });
@@ -175,10 +186,10 @@ describe('role tokens across replicas', async () => {
     const other = await startInProcess({ env: { HEARTH_STORE_URL: url, HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: 'a different secret, also long enough' } });
     try {
       const { key, id } = (await call(a, 'token/create', ['auditor', 600])).body.result;
-      assert.equal((await call({ url: b.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, 'b accepts a\'s token');
+      assert.equal((await call({ url: b.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, "b accepts a's token");
       assert.equal((await call({ url: other.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 401, 'another key refuses it');
       await call(a, 'token/revoke', [id]);
-      assert.equal((await call({ url: b.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 401, 'b sees a\'s revocation');
+      assert.equal((await call({ url: b.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 401, "b sees a's revocation");
     } finally {
       await Promise.all([a.stop(), b.stop(), other.stop()]);
       await drop();
@@ -207,7 +218,7 @@ describe('role tokens across replicas', async () => {
 });
 
 describe('admin password hashes', () => {
-  it('bcrypt (as Swarm Bee\'s `bee bcrypt`) is accepted as well as argon2id', async () => {
+  it("bcrypt (as Swarm Bee's `bee bcrypt`) is accepted as well as argon2id", async () => {
     const { hash } = await import('@node-rs/bcrypt');
     const d = await startInProcess({ env: { HEARTH_SECURITY_ADMIN_PASSWORD_HASH: await hash('bcrypt-admin-pw', 4) } });
     try {

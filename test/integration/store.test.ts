@@ -11,7 +11,8 @@ import { forEachStore } from '../support/stores.js';
 const clock = new ManualClock();
 const ALL = MIGRATIONS.map((m) => m.id);
 /** The registry's migrations (or `list`), skipping `skipped`. */
-const migrate = (store: Store, clock: ManualClock, skipped: readonly string[] = [], list: readonly Migration[] = MIGRATIONS) => migrateWith(store, clock, list, skipped);
+const migrate = (store: Store, clock: ManualClock, skipped: readonly string[] = [], list: readonly Migration[] = MIGRATIONS) =>
+  migrateWith(store, clock, list, skipped);
 
 async function tableNames(store: Store): Promise<string[]> {
   if (store.kind === 'postgres') {
@@ -34,7 +35,10 @@ forEachStore('store', (backend) => {
       const second = await migrate(store, clock);
       assert.deepEqual(second.applied, [], 'nothing runs twice');
       const rows = await store.db.selectFrom('hearth_migrations').select(['id', 'applied_at']).orderBy('id').execute();
-      assert.deepEqual(rows.map((r) => r.id), ALL);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        ALL,
+      );
       assert.equal(rows[0]!.applied_at, clock.now());
       assert.ok((await tableNames(store)).includes('accounts'));
     } finally {
@@ -96,12 +100,24 @@ forEachStore('store', (backend) => {
       await migrate(store, clock);
       await store.db
         .insertInto('accounts')
-        .values({ id: 'a1', username: 'alice', password_hash: 'x', role: 'creator', full_name: '', security_stamp: 's', created_at: 1_790_000_000_000, updated_at: 1_790_000_000_000 })
+        .values({
+          id: 'a1',
+          username: 'alice',
+          password_hash: 'x',
+          role: 'creator',
+          full_name: '',
+          security_stamp: 's',
+          created_at: 1_790_000_000_000,
+          updated_at: 1_790_000_000_000,
+        })
         .execute();
       const row = await store.db.selectFrom('accounts').selectAll().where('username', '=', 'alice').executeTakeFirstOrThrow();
       assert.equal(row.created_at, 1_790_000_000_000);
       await assert.rejects(
-        store.db.insertInto('accounts').values({ ...row, id: 'a2' }).execute(),
+        store.db
+          .insertInto('accounts')
+          .values({ ...row, id: 'a2' })
+          .execute(),
         /unique|duplicate/i,
         'usernames are unique',
       );

@@ -77,7 +77,7 @@ describe('HTTPS with the local CA', () => {
       for (const f of ['ca.pem', 'ca-key.pem', 'server.pem', 'server-key.pem']) assert.ok(existsSync(join(tls, f)), f);
       assert.equal(mode(join(tls, 'ca-key.pem')), 0o600);
       assert.equal(mode(join(tls, 'server-key.pem')), 0o600);
-      assert.equal(mode(tls) & 0o077, 0, 'tls/ is the owner\'s alone');
+      assert.equal(mode(tls) & 0o077, 0, "tls/ is the owner's alone");
 
       assert.equal(d.urls.length, 2, 'http first, then https');
       assert.match(d.urls[0]!, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -122,7 +122,9 @@ describe('HTTPS with the local CA', () => {
   it('a client that does not trust the CA is refused', async () => {
     const d = await startDaemon();
     try {
-      await assert.rejects(httpsCall(d.urls[1]!, '/health'), (err: NodeJS.ErrnoException) => /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|UNABLE_TO_GET_ISSUER/.test(String(err.code)));
+      await assert.rejects(httpsCall(d.urls[1]!, '/health'), (err: NodeJS.ErrnoException) =>
+        /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|UNABLE_TO_GET_ISSUER/.test(String(err.code)),
+      );
       await assert.rejects(fetch(`${d.urls[1]}/health`), 'fetch with the default trust store refuses it too');
       // A client that trusts another home's CA is refused as well.
       const other = await startDaemon();
@@ -215,26 +217,58 @@ describe('HTTPS with a configured certificate', () => {
       assert.equal(existsSync(join(home, 'tls')), false);
       // A configured certificate is one browsers trust: HTTPS answers to the server's name tell
       // them to keep to it; not to an address or localhost, and not over plain HTTP.
-      const byName = await httpsCall(d.urls[1]!, '/health', { ca: readFileSync(pair.ca, 'utf8'), servername: 'localhost', headers: { host: 'hearth.example.org' } });
+      const byName = await httpsCall(d.urls[1]!, '/health', {
+        ca: readFileSync(pair.ca, 'utf8'),
+        servername: 'localhost',
+        headers: { host: 'hearth.example.org' },
+      });
       assert.equal(byName.status, 200);
       assert.equal(byName.headers['strict-transport-security'], 'max-age=31536000');
       assert.equal(r.headers['strict-transport-security'], undefined, 'not to an IP address');
       const local = await httpsCall(d.urls[1]!, '/health', { ca: readFileSync(pair.ca, 'utf8'), servername: 'localhost', headers: { host: 'localhost' } });
       assert.equal(local.headers['strict-transport-security'], undefined, 'not to localhost');
-      assert.equal((await fetch(`${d.url}/health`, { headers: { host: 'hearth.example.org' } })).headers.get('strict-transport-security'), null, 'not over plain HTTP');
+      assert.equal(
+        (await fetch(`${d.url}/health`, { headers: { host: 'hearth.example.org' } })).headers.get('strict-transport-security'),
+        null,
+        'not over plain HTTP',
+      );
     } finally {
       await d.stop();
     }
   });
 
   const refusals: [string, (p: Awaited<ReturnType<typeof pairFromAnotherHome>>, home: string) => Record<string, string>, RegExp][] = [
-    ['a key that does not match the certificate', (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert, HEARTH_SERVER_TLS_KEY: p.caKey }), /^hearthd: \[server\] tls_key: .*ca-key\.pem does not match the certificate in \[server\] tls_cert \(.*server\.pem\)$/],
-    ['a certificate without its key', (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert }), /^hearthd: \[server\] tls_key: empty while \[server\] tls_cert is set; set both, or neither for the local CA$/],
+    [
+      'a key that does not match the certificate',
+      (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert, HEARTH_SERVER_TLS_KEY: p.caKey }),
+      /^hearthd: \[server\] tls_key: .*ca-key\.pem does not match the certificate in \[server\] tls_cert \(.*server\.pem\)$/,
+    ],
+    [
+      'a certificate without its key',
+      (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert }),
+      /^hearthd: \[server\] tls_key: empty while \[server\] tls_cert is set; set both, or neither for the local CA$/,
+    ],
     ['a key without its certificate', (p) => ({ HEARTH_SERVER_TLS_KEY: p.key }), /^hearthd: \[server\] tls_cert: empty while \[server\] tls_key is set/],
-    ['a certificate that cannot be read', (p) => ({ HEARTH_SERVER_TLS_CERT: 'nowhere.pem', HEARTH_SERVER_TLS_KEY: p.key }), /^hearthd: \[server\] tls_cert: cannot read .*nowhere\.pem \(ENOENT\)$/],
-    ['a key file that holds no key', (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert, HEARTH_SERVER_TLS_KEY: p.cert }), /^hearthd: \[server\] tls_key: .*server\.pem does not hold an unencrypted PEM private key$/],
-    ['a certificate file that holds no certificate', (p, home) => (writeFileSync(join(home, 'junk.pem'), 'junk\n'), { HEARTH_SERVER_TLS_CERT: 'junk.pem', HEARTH_SERVER_TLS_KEY: p.key }), /^hearthd: \[server\] tls_cert: .*junk\.pem does not hold a PEM certificate$/],
-    ['a tls_listen that is not host:port', () => ({ HEARTH_SERVER_TLS_LISTEN: '7443' }), /^hearthd: \[server\] tls_listen: expected host:port \(e\.g\. 127\.0\.0\.1:7443\), got "7443"$/],
+    [
+      'a certificate that cannot be read',
+      (p) => ({ HEARTH_SERVER_TLS_CERT: 'nowhere.pem', HEARTH_SERVER_TLS_KEY: p.key }),
+      /^hearthd: \[server\] tls_cert: cannot read .*nowhere\.pem \(ENOENT\)$/,
+    ],
+    [
+      'a key file that holds no key',
+      (p) => ({ HEARTH_SERVER_TLS_CERT: p.cert, HEARTH_SERVER_TLS_KEY: p.cert }),
+      /^hearthd: \[server\] tls_key: .*server\.pem does not hold an unencrypted PEM private key$/,
+    ],
+    [
+      'a certificate file that holds no certificate',
+      (p, home) => (writeFileSync(join(home, 'junk.pem'), 'junk\n'), { HEARTH_SERVER_TLS_CERT: 'junk.pem', HEARTH_SERVER_TLS_KEY: p.key }),
+      /^hearthd: \[server\] tls_cert: .*junk\.pem does not hold a PEM certificate$/,
+    ],
+    [
+      'a tls_listen that is not host:port',
+      () => ({ HEARTH_SERVER_TLS_LISTEN: '7443' }),
+      /^hearthd: \[server\] tls_listen: expected host:port \(e\.g\. 127\.0\.0\.1:7443\), got "7443"$/,
+    ],
   ];
   it('bad combinations stop start-up with one clear line naming the key', async () => {
     const pair = await pairFromAnotherHome();
@@ -256,7 +290,12 @@ describe('HTTPS with a configured certificate', () => {
       const { code, output } = await runDaemonExpectingFailure(tempHome(), { HEARTH_SERVER_TLS_LISTEN: `127.0.0.1:${port}` });
       assert.notEqual(code, 0);
       assert.equal(output.trim().split('\n').length, 1, output);
-      assert.match(output, new RegExp(`hearthd: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(set \\[server\\] tls_listen or HEARTH_SERVER_TLS_LISTEN; empty disables HTTPS\\)`));
+      assert.match(
+        output,
+        new RegExp(
+          `hearthd: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use \\(set \\[server\\] tls_listen or HEARTH_SERVER_TLS_LISTEN; empty disables HTTPS\\)`,
+        ),
+      );
     } finally {
       blocker.close();
     }
@@ -309,13 +348,21 @@ describe('the server certificate over time', () => {
     assert.equal((await prepareTls(config, home)).renewed, 'key does not match');
 
     rmSync(join(home, 'tls', 'ca-key.pem'));
-    await assert.rejects(prepareTls(config, home), (err: unknown) => err instanceof ConfigError && /ca\.pem is there but its key .*ca-key\.pem is not; restore the key, or delete .*tls to make a new local CA/.test(err.message));
+    await assert.rejects(
+      prepareTls(config, home),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /ca\.pem is there but its key .*ca-key\.pem is not; restore the key, or delete .*tls to make a new local CA/.test(err.message),
+    );
   });
 
   it('covers [server] domain, localhost, 127.0.0.1, ::1 and the tls_listen host (not a wildcard address)', () => {
     const names = (env: Record<string, string>) => tlsNames(loadConfig({ HEARTH_HOME: tempHome(), ...env }).config);
     assert.deepEqual(names({}), { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
-    assert.deepEqual(names({ HEARTH_SERVER_DOMAIN: 'Hearth.Example', HEARTH_SERVER_TLS_LISTEN: '192.168.1.5:443' }), { dns: ['hearth.example', 'localhost'], ip: ['127.0.0.1', '::1', '192.168.1.5'] });
+    assert.deepEqual(names({ HEARTH_SERVER_DOMAIN: 'Hearth.Example', HEARTH_SERVER_TLS_LISTEN: '192.168.1.5:443' }), {
+      dns: ['hearth.example', 'localhost'],
+      ip: ['127.0.0.1', '::1', '192.168.1.5'],
+    });
     assert.deepEqual(names({ HEARTH_SERVER_TLS_LISTEN: '[::]:443' }), { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
     assert.deepEqual(names({ HEARTH_SERVER_TLS_LISTEN: '[0:0:0:0:0:0:0:1]:443' }), { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
   });

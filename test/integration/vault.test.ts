@@ -30,7 +30,7 @@ forEachStore('vault', (store) => {
     assert.equal((await alice.login()).status, 200);
   });
 
-  store.it('prelogin answers the vault\'s KDF in kdfSettings, and defaults for an unknown e-mail', async () => {
+  store.it("prelogin answers the vault's KDF in kdfSettings, and defaults for an unknown e-mail", async () => {
     const known = await alice.api('POST', '/identity/accounts/prelogin/password', { email: ' Alice@Home.example ' }, null);
     assert.equal(known.status, 200);
     assert.deepEqual(known.body.kdfSettings, { kdfType: 0, iterations: 5000, memory: null, parallelism: null });
@@ -52,14 +52,18 @@ forEachStore('vault', (store) => {
     assert.match(none.body.message, /registration token|registration needs a token/);
     const forCarol = (await call(owner(), 'vault/registration_token', { username: 'carol' })).body.result.token;
     const wrong = await finish(forCarol);
-    assert.equal(wrong.status, 400, 'carol\'s token does not register bob');
+    assert.equal(wrong.status, 400, "carol's token does not register bob");
     assert.match(wrong.body.message, /wrong, used, expired or for another account/);
     const t = (await call(owner(), 'vault/registration_token', { username: 'bob' })).body.result.token;
     // Malformed keys are refused before the token is spent.
     const bad = await finish(t, { ...reg, key: 'not an encstring' });
     assert.equal(bad.status, 400);
     assert.match(bad.body.message, /userSymmetricKey must be an EncString/);
-    const other = await call({ url: d.url }, '/bitwarden/identity/accounts/register/finish', registerFinishBody(await makeRegistration('bob@elsewhere.example', PW, FAST_KDF), t));
+    const other = await call(
+      { url: d.url },
+      '/bitwarden/identity/accounts/register/finish',
+      registerFinishBody(await makeRegistration('bob@elsewhere.example', PW, FAST_KDF), t),
+    );
     assert.equal(other.status, 400);
     assert.match(other.body.message, /not on this server's domain/);
     const ok = await finish(t);
@@ -82,8 +86,16 @@ forEachStore('vault', (store) => {
     const reg = await makeRegistration('carol@home.example', PW, kdf);
     const token = (await call(owner(), 'vault/registration_token', { username: 'carol' })).body.result.token;
     const legacy = {
-      email: reg.email, name: 'Carol', masterPasswordHash: reg.masterPasswordHash, key: reg.key, kdf: 1, kdfIterations: 2, kdfMemory: 16, kdfParallelism: 1,
-      keys: { publicKey: reg.publicKey, encryptedPrivateKey: reg.encryptedPrivateKey }, token,
+      email: reg.email,
+      name: 'Carol',
+      masterPasswordHash: reg.masterPasswordHash,
+      key: reg.key,
+      kdf: 1,
+      kdfIterations: 2,
+      kdfMemory: 16,
+      kdfParallelism: 1,
+      keys: { publicKey: reg.publicKey, encryptedPrivateKey: reg.encryptedPrivateKey },
+      token,
     };
     const r = await call({ url: d.url }, '/bitwarden/identity/accounts/register', legacy);
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -105,7 +117,11 @@ forEachStore('vault', (store) => {
     assert.equal(b.Key, alice.reg.key);
     assert.equal(b.Kdf, 0);
     assert.equal(b.KdfIterations, 5000);
-    assert.deepEqual(b.AccountKeys.publicKeyEncryptionKeyPair, { wrappedPrivateKey: alice.reg.encryptedPrivateKey, publicKey: alice.reg.publicKey, Object: 'publicKeyEncryptionKeyPair' });
+    assert.deepEqual(b.AccountKeys.publicKeyEncryptionKeyPair, {
+      wrappedPrivateKey: alice.reg.encryptedPrivateKey,
+      publicKey: alice.reg.publicKey,
+      Object: 'publicKeyEncryptionKeyPair',
+    });
     const unlock = b.UserDecryptionOptions.MasterPasswordUnlock;
     assert.equal(unlock.Salt, 'alice@home.example');
     assert.equal(unlock.MasterKeyEncryptedUserKey, alice.reg.key);
@@ -137,7 +153,10 @@ forEachStore('vault', (store) => {
     assert.equal(unknown.status, 400, 'an unknown e-mail answers the same');
     assert.equal(unknown.body.ErrorModel.Message, r.body.ErrorModel.Message);
     const log = await call(owner(), 'auth/log', { failures: true });
-    assert.ok(log.body.result.some((e: any) => e.surface === 'bitwarden' && e.username === 'alice@home.example'), 'in the login log');
+    assert.ok(
+      log.body.result.some((e: any) => e.surface === 'bitwarden' && e.username === 'alice@home.example'),
+      'in the login log',
+    );
     // The address limits of every other login: 10 failures a minute, then 429 with Retry-After.
     let limited = null;
     for (let i = 0; i < 12 && !limited; i++) {
@@ -203,15 +222,26 @@ forEachStore('vault', (store) => {
     const g = await alice.api('POST', '/api/folders', { name: alice.enc('Gone') });
     assert.equal((await alice.api('POST', `/api/folders/${g.body.id}/delete`)).status, 200);
     assert.equal((await alice.api('GET', '/api/folders')).body.data.length, 0);
-    assert.equal((await alice.api('POST', '/api/ciphers', alice.loginCipher('x', 'y', { folderId: g.body.id }))).status, 400, 'a deleted folder is not a folder');
+    assert.equal(
+      (await alice.api('POST', '/api/ciphers', alice.loginCipher('x', 'y', { folderId: g.body.id }))).status,
+      400,
+      'a deleted folder is not a folder',
+    );
   });
 
   store.it('ciphers of every type are stored as sent and come back in sync', async () => {
     const e = (s: string) => alice.enc(s);
     const bodies = [
-      alice.loginCipher('Login', 'hunter2', { fields: [{ type: 1, name: e('pin'), value: e('1234'), linkedId: null }], passwordHistory: [{ password: e('old'), lastUsedDate: '2026-01-01T00:00:00.000Z' }] }),
+      alice.loginCipher('Login', 'hunter2', {
+        fields: [{ type: 1, name: e('pin'), value: e('1234'), linkedId: null }],
+        passwordHistory: [{ password: e('old'), lastUsedDate: '2026-01-01T00:00:00.000Z' }],
+      }),
       { type: 2, name: e('Note'), notes: e('secret note'), secureNote: { type: 0 } },
-      { type: 3, name: e('Card'), card: { cardholderName: e('A'), brand: e('Visa'), number: e('4111111111111111'), expMonth: e('1'), expYear: e('2030'), code: e('123') } },
+      {
+        type: 3,
+        name: e('Card'),
+        card: { cardholderName: e('A'), brand: e('Visa'), number: e('4111111111111111'), expMonth: e('1'), expYear: e('2030'), code: e('123') },
+      },
       { type: 4, name: e('Me'), identity: { firstName: e('Alice'), lastName: e('A'), email: e('a@example.com') } },
       { type: 5, name: e('Key'), sshKey: { privateKey: e('-----BEGIN…'), publicKey: e('ssh-ed25519 AAAA'), keyFingerprint: e('SHA256:xyz') } },
     ];
@@ -330,7 +360,7 @@ forEachStore('vault', (store) => {
     assert.equal((await alice.api('PUT', '/api/ciphers/delete', { ids: 'x' })).status, 400);
   });
 
-  store.it('another account\'s items are not found (404), never 401/403', async () => {
+  store.it("another account's items are not found (404), never 401/403", async () => {
     const bob = new VaultClient(owner(), 'bob@home.example', alice.reg);
     // bob registered with his own keys in an earlier test; log in with a fresh registration of ours.
     await call(owner(), 'vault/delete', { username: 'bob' });
@@ -353,7 +383,7 @@ forEachStore('vault', (store) => {
       assert.equal(r.status, 404, `${method} ${path}`);
       assert.equal(r.body.object, 'error');
     }
-    assert.equal((await b.api('POST', '/api/ciphers', b.loginCipher('x', 'y', { folderId: folder.body.id }))).status, 400, 'not into alice\'s folder');
+    assert.equal((await b.api('POST', '/api/ciphers', b.loginCipher('x', 'y', { folderId: folder.body.id }))).status, 400, "not into alice's folder");
     assert.equal((await alice.api('GET', `/api/ciphers/${mine.body.id}`)).status, 200);
     assert.equal((await b.api('GET', '/api/sync')).body.ciphers.length, 0);
   });
@@ -398,14 +428,17 @@ forEachStore('vault', (store) => {
     const noAuth = await call({ url: d.url }, '/bitwarden/api/sync', undefined, { method: 'GET', headers: { 'x-hearth-auth': d.token } });
     assert.equal(noAuth.status, 401, 'the global token is not a vault credential');
     const session = await call({ url: d.url }, 'bonafide/user/authenticate', { username: 'alice', pass: 'account-password-1' });
-    assert.equal((await call({ url: d.url }, '/bitwarden/api/sync', undefined, { method: 'GET', headers: { authorization: session.body.result.authorization } })).status, 401);
+    assert.equal(
+      (await call({ url: d.url }, '/bitwarden/api/sync', undefined, { method: 'GET', headers: { authorization: session.body.result.authorization } })).status,
+      401,
+    );
     const who = await call({ url: d.url }, 'core/whoami', undefined, { headers: bearer(alice.access) });
     assert.equal(who.status, 401, 'a vault JWT is no credential on the native API');
     const forged = alice.access.slice(0, -4) + (alice.access.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     assert.equal((await alice.api('GET', '/api/sync', undefined, forged)).status, 401);
   });
 
-  store.it('a registration token: one\'s own for anyone; another\'s only for a maintainer; never for a role token', async () => {
+  store.it("a registration token: one's own for anyone; another's only for a maintainer; never for a role token", async () => {
     await call(owner(), 'bonafide/user/create', { username: 'dave', pass: 'account-password-1' });
     const s = await call({ url: d.url }, 'bonafide/user/authenticate', { username: 'dave', pass: 'account-password-1' });
     const auth = { authorization: s.body.result.authorization };
@@ -439,7 +472,7 @@ forEachStore('vault', (store) => {
     d.clock.advance(61_000);
   });
 
-  store.it('a Hearth password reset ends the account\'s vault sessions too', async () => {
+  store.it("a Hearth password reset ends the account's vault sessions too", async () => {
     await call(owner(), 'bonafide/user/reset', { username: 'alice', newpass: 'account-password-2' });
     assert.equal((await alice.api('GET', '/api/sync')).status, 401);
     assert.equal((await alice.refreshTokens()).body.error, 'invalid_grant');
@@ -453,8 +486,17 @@ forEachStore('vault', (store) => {
     const key = encrypt(alice.reg.userKey, stretch(mk));
     const wrong = await alice.api('POST', '/api/accounts/password', { masterPasswordHash: newHash, newMasterPasswordHash: newHash, key });
     assert.equal(wrong.status, 400);
-    assert.equal((await alice.api('POST', '/api/accounts/password', { masterPasswordHash: alice.reg.masterPasswordHash, newMasterPasswordHash: newHash, key: 'plain' })).status, 400);
-    const ok = await alice.api('POST', '/api/accounts/password', { masterPasswordHash: alice.reg.masterPasswordHash, newMasterPasswordHash: newHash, masterPasswordHint: null, key });
+    assert.equal(
+      (await alice.api('POST', '/api/accounts/password', { masterPasswordHash: alice.reg.masterPasswordHash, newMasterPasswordHash: newHash, key: 'plain' }))
+        .status,
+      400,
+    );
+    const ok = await alice.api('POST', '/api/accounts/password', {
+      masterPasswordHash: alice.reg.masterPasswordHash,
+      newMasterPasswordHash: newHash,
+      masterPasswordHint: null,
+      key,
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal((await alice.api('GET', '/api/sync')).status, 401, 'every token ends');
     assert.equal((await alice.refreshTokens()).body.error, 'invalid_grant');
@@ -486,8 +528,10 @@ forEachStore('vault', (store) => {
 
   store.it('vault/status tells an account of its own vault only: registered, e-mail, KDF, items, the server URL', async () => {
     const pass = { dave: 'account-password-1', alice: 'account-password-2' /* reset above */ } as Record<string, string>;
-    const session = async (username: string) => (await call({ url: d.url }, 'bonafide/user/authenticate', { username, pass: pass[username] })).body.result.authorization as string;
-    const status = async (username: string, params: unknown = {}) => call({ url: d.url }, 'vault/status', params, { headers: { authorization: await session(username) } });
+    const session = async (username: string) =>
+      (await call({ url: d.url }, 'bonafide/user/authenticate', { username, pass: pass[username] })).body.result.authorization as string;
+    const status = async (username: string, params: unknown = {}) =>
+      call({ url: d.url }, 'vault/status', params, { headers: { authorization: await session(username) } });
     const none = await status('dave');
     assert.equal(none.status, 200, JSON.stringify(none.body));
     assert.equal(none.body.result.registered, false);
@@ -516,7 +560,7 @@ forEachStore('vault', (store) => {
     assert.ok(a.devices.length >= 1);
     assert.equal(a.last_sync, new Date(d.clock.now()).toISOString());
     assert.equal(a.kdf, 'PBKDF2-SHA256, 6000 iterations', 'as changed above');
-    assert.doesNotMatch(JSON.stringify(r.body), /2\.[A-Za-z0-9+/=]+\|/, 'no EncString leaks into the owner\'s view');
+    assert.doesNotMatch(JSON.stringify(r.body), /2\.[A-Za-z0-9+/=]+\|/, "no EncString leaks into the owner's view");
     const s = await call({ url: d.url }, 'bonafide/user/authenticate', { username: 'dave', pass: 'account-password-1' });
     assert.equal((await call({ url: d.url }, 'vault/accounts', {}, { headers: { authorization: s.body.result.authorization } })).status, 403);
     const del = await call(owner(), 'vault/delete', { username: 'alice' });
@@ -530,7 +574,7 @@ forEachStore('vault', (store) => {
     assert.deepEqual(left, ['carol']);
   });
 
-  store.it('a second login from the same device replaces its session; unknown paths answer Bitwarden\'s 404', async () => {
+  store.it("a second login from the same device replaces its session; unknown paths answer Bitwarden's 404", async () => {
     await call(owner(), 'bonafide/user/create', { username: 'erin', pass: 'account-password-1' });
     const c = await registerVault(owner(), 'erin', PW);
     const [a, b] = await Promise.all([c.login(), c.login()]);
@@ -538,9 +582,12 @@ forEachStore('vault', (store) => {
     const rows = (await call(owner(), 'vault/accounts', {})).body.result.find((v: any) => v.username === 'erin');
     assert.equal(rows.devices.length, 1);
     const ok = await Promise.all([a, b].map((r) => r.body.access_token as string).map((t) => c.api('GET', '/api/accounts/revision-date', undefined, t)));
-    assert.deepEqual(ok.map((r) => r.status).sort(), [200, 401], 'only the last login\'s access token still works');
+    assert.deepEqual(ok.map((r) => r.status).sort(), [200, 401], "only the last login's access token still works");
     const known = (email: string, device: string) =>
-      call({ url: d.url }, '/bitwarden/api/devices/knowndevice', undefined, { method: 'GET', headers: { 'x-request-email': Buffer.from(email).toString('base64url'), 'x-device-identifier': device } });
+      call({ url: d.url }, '/bitwarden/api/devices/knowndevice', undefined, {
+        method: 'GET',
+        headers: { 'x-request-email': Buffer.from(email).toString('base64url'), 'x-device-identifier': device },
+      });
     assert.equal((await known(c.email, c.device)).body, true);
     assert.equal((await known(c.email, '5f0c0b5e-0000-4000-8000-00000000abcd')).body, false);
     assert.equal((await known('nobody@home.example', c.device)).body, false);
@@ -565,16 +612,24 @@ forEachStore('vault', (store) => {
     const doc = (await call({ url: d.url }, '/openapi.json', undefined, { method: 'GET' })).body;
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/bitwarden/'))
-      .flatMap(([path, ops]) => Object.keys(ops).filter((m) => m !== 'head').map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+      .flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => m !== 'head')
+          .map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      );
     assert.ok(routes.length > 40, `${routes.length} routes`);
     const called = new Set(
-      d.logText()
+      d
+        .logText()
         .split('\n')
         .filter((l) => l.includes('"surface":"bitwarden"'))
         .map((l) => JSON.parse(l))
         .map((l) => `${l.method} ${l.route}`),
     );
-    assert.deepEqual(routes.filter((r) => !called.has(r)), []);
+    assert.deepEqual(
+      routes.filter((r) => !called.has(r)),
+      [],
+    );
   });
 
   store.it('no master-password hash, refresh or access token is in the logs', async () => {
@@ -588,7 +643,21 @@ describe('bwDate', () => {
   it('is toISOString with microseconds, for every kind of instant', () => {
     const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
     const DAY = 86_400_000;
-    const instants = [0, 1, 999, 1000, 59_999, 3_599_999, DAY - 1, DAY, DAY + 1, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2026, 5, 1, 12), 253_402_300_799_999, 1_700_000_000_123.7];
+    const instants = [
+      0,
+      1,
+      999,
+      1000,
+      59_999,
+      3_599_999,
+      DAY - 1,
+      DAY,
+      DAY + 1,
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2026, 5, 1, 12),
+      253_402_300_799_999,
+      1_700_000_000_123.7,
+    ];
     let seed = 7;
     for (let i = 0; i < 20_000; i++) {
       seed = (seed * 48_271) % 2_147_483_647; // a fixed pseudo-random walk: the same instants every run

@@ -50,7 +50,12 @@ forEachStore('console sessions', (store) => {
     const prep = await call(anon(), 'web/loginprep', undefined, { headers: extra });
     assert.equal(prep.status, 200, JSON.stringify(prep.body));
     const login = setCookies(prep.headers)[0]!;
-    const r = await call(anon(), 'web/login', { loginToken: prep.body.result.loginToken, username, password }, { headers: { ...extra, cookie: `${login.name}=${login.value}` } });
+    const r = await call(
+      anon(),
+      'web/login',
+      { loginToken: prep.body.result.loginToken, username, password },
+      { headers: { ...extra, cookie: `${login.name}=${login.value}` } },
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const session = setCookies(r.headers).find((c) => c.name.endsWith('hearth_session'))!;
     return { cookie: `${session.name}=${session.value}`, csrf: r.body.result.csrf as string, set: setCookies(r.headers), token: session.value };
@@ -71,7 +76,10 @@ forEachStore('console sessions', (store) => {
 
   store.it('web/loginprep clears a session cookie the browser still holds (a login starts from no session)', async () => {
     const none = await call(anon(), 'web/loginprep');
-    assert.deepEqual(setCookies(none.headers).map((c) => c.name), ['hearth_login']);
+    assert.deepEqual(
+      setCookies(none.headers).map((c) => c.name),
+      ['hearth_login'],
+    );
     const stale = await call(anon(), 'web/loginprep', undefined, { headers: { cookie: 'hearth_session=from-an-earlier-setup' } });
     const cleared = setCookies(stale.headers).find((c) => c.name === 'hearth_session')!;
     assert.deepEqual([cleared.value, cleared.attrs['max-age'], cleared.attrs.path], ['', '0', '/']);
@@ -84,23 +92,42 @@ forEachStore('console sessions', (store) => {
     assert.equal(noCookie.status, 400);
     assert.equal(noCookie.body.error.code, 'badRequest');
     assert.match(noCookie.body.error.message, /login cookie is missing: call web\/loginprep/);
-    assert.equal(setCookies(noCookie.headers).some((c) => c.name === 'hearth_session'), false);
+    assert.equal(
+      setCookies(noCookie.headers).some((c) => c.name === 'hearth_session'),
+      false,
+    );
 
-    const other = await call(anon(), 'web/login', { loginToken: (token[0] === 'A' ? 'B' : 'A') + token.slice(1), username: 'alice', password: 'alice-password' }, { headers: { cookie: `hearth_login=${token}` } });
+    const other = await call(
+      anon(),
+      'web/login',
+      { loginToken: (token[0] === 'A' ? 'B' : 'A') + token.slice(1), username: 'alice', password: 'alice-password' },
+      { headers: { cookie: `hearth_login=${token}` } },
+    );
     assert.equal(other.status, 400);
     assert.match(other.body.error.message, /loginToken does not match/);
     const cleared = setCookies(other.headers).find((c) => c.name === 'hearth_login')!;
     assert.equal(cleared.value, '');
     assert.equal(cleared.attrs['max-age'], '0');
-    assert.equal(setCookies(other.headers).some((c) => c.name === 'hearth_session'), false);
+    assert.equal(
+      setCookies(other.headers).some((c) => c.name === 'hearth_session'),
+      false,
+    );
   });
 
   store.it('a wrong password → 401 user:badLogin, no session cookie, and the attempt is logged', async () => {
     const prep = await call(anon(), 'web/loginprep');
-    const r = await call(anon(), 'web/login', { loginToken: prep.body.result.loginToken, username: 'alice', password: 'wrong-password' }, { headers: { cookie: `hearth_login=${prep.body.result.loginToken}` } });
+    const r = await call(
+      anon(),
+      'web/login',
+      { loginToken: prep.body.result.loginToken, username: 'alice', password: 'wrong-password' },
+      { headers: { cookie: `hearth_login=${prep.body.result.loginToken}` } },
+    );
     assert.equal(r.status, 401);
     assert.equal(r.body.error.code, 'user:badLogin');
-    assert.deepEqual(setCookies(r.headers).map((c) => [c.name, c.value]), [['hearth_login', '']]);
+    assert.deepEqual(
+      setCookies(r.headers).map((c) => [c.name, c.value]),
+      [['hearth_login', '']],
+    );
     const log = await call({ url: d.url, token: d.token }, 'auth/log', { limit: 1 });
     assert.deepEqual([log.body.result[0].surface, log.body.result[0].username, log.body.result[0].success], ['console', 'alice', false]);
   });
@@ -118,7 +145,7 @@ forEachStore('console sessions', (store) => {
     assert.deepEqual([me.body.result.credential, me.body.result.account], ['session', 'alice']);
   });
 
-  store.it('the cookie without X-Hearth-CSRF → user:noAuth; a wrong or another session\'s CSRF token → user:badAuth', async () => {
+  store.it("the cookie without X-Hearth-CSRF → user:noAuth; a wrong or another session's CSRF token → user:badAuth", async () => {
     const a = await consoleLogin();
     const b = await consoleLogin();
     const bobs = await consoleLogin('bob', 'bob-password');
@@ -147,7 +174,12 @@ forEachStore('console sessions', (store) => {
     assert.equal(lc.name, '__Host-hearth_login');
     assert.deepEqual(lc.attrs, { 'max-age': '30', path: '/', httponly: true, secure: true, samesite: 'Strict' });
     // The plain-HTTP login cookie does not count under HTTPS.
-    const wrongName = await call(anon(), 'web/login', { loginToken: lc.value, username: 'alice', password: 'alice-password' }, { headers: { ...HTTPS, cookie: `hearth_login=${lc.value}` } });
+    const wrongName = await call(
+      anon(),
+      'web/login',
+      { loginToken: lc.value, username: 'alice', password: 'alice-password' },
+      { headers: { ...HTTPS, cookie: `hearth_login=${lc.value}` } },
+    );
     assert.equal(wrongName.status, 400);
 
     const s = await consoleLogin('alice', 'alice-password', HTTPS);
@@ -222,7 +254,10 @@ forEachStore('console sessions', (store) => {
     assert.deepEqual(ended.body.result, { ended: 99 });
     assert.equal((await whoami(rest[5]!)).status, 401);
     const left = await call(anon(), 'web/sessions', undefined, { headers: as(first) });
-    assert.deepEqual(left.body.result.map((s: any) => [s.kind, s.is_caller]), [['console', true]]);
+    assert.deepEqual(
+      left.body.result.map((s: any) => [s.kind, s.is_caller]),
+      [['console', true]],
+    );
   });
 
   store.it('web/logout ends the session and clears its cookie', async () => {
@@ -264,11 +299,16 @@ forEachStore('console sessions', (store) => {
     // The new password logs in; the old one does not.
     await consoleLogin('bob', 'bob-new-password');
     const prep = await call(anon(), 'web/loginprep');
-    const old = await call(anon(), 'web/login', { loginToken: prep.body.result.loginToken, username: 'bob', password: 'bob-password' }, { headers: { cookie: `hearth_login=${prep.body.result.loginToken}` } });
+    const old = await call(
+      anon(),
+      'web/login',
+      { loginToken: prep.body.result.loginToken, username: 'bob', password: 'bob-password' },
+      { headers: { cookie: `hearth_login=${prep.body.result.loginToken}` } },
+    );
     assert.equal(old.body.error.code, 'user:badLogin');
   });
 
-  store.it('web/sessions lists the account\'s sessions (never tokens); web/endsession ends one of its own only', async () => {
+  store.it("web/sessions lists the account's sessions (never tokens); web/endsession ends one of its own only", async () => {
     const mine = await consoleLogin();
     const other = await consoleLogin();
     const bobs = await consoleLogin('bob', 'bob-new-password');

@@ -5,7 +5,15 @@ import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 export const CHROMIUM = process.env.HEARTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 /** Headless, no network beyond the daemon, no first-run or background work. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const SHOTS = join(PACKAGE_ROOT, 'test-artifacts', 'console');
 
 /** Skips without Chromium (with a NOTICE line), except on CI, where the browser tests must run. */

@@ -76,19 +76,68 @@ export class BwDevice {
 /** `bw encode`, without a shell: base64 of the JSON text. */
 export const encode = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8').toString('base64');
 
-const base = { organizationId: null, collectionIds: null, folderId: null, notes: null, favorite: false, fields: [], login: null, secureNote: null, card: null, identity: null, sshKey: null, reprompt: 0 };
+const base = {
+  organizationId: null,
+  collectionIds: null,
+  folderId: null,
+  notes: null,
+  favorite: false,
+  fields: [],
+  login: null,
+  secureNote: null,
+  card: null,
+  identity: null,
+  sshKey: null,
+  reprompt: 0,
+};
 
 export const ITEMS = {
-  login: { ...base, type: 1, name: 'Mail', notes: 'my mail', login: { uris: [{ match: null, uri: 'https://mail.example.com' }], username: 'alice', password: 'hunter2', totp: null } },
+  login: {
+    ...base,
+    type: 1,
+    name: 'Mail',
+    notes: 'my mail',
+    login: { uris: [{ match: null, uri: 'https://mail.example.com' }], username: 'alice', password: 'hunter2', totp: null },
+  },
   note: { ...base, type: 2, name: 'Note', notes: 'secret note', secureNote: { type: 0 } },
-  card: { ...base, type: 3, name: 'Card', card: { cardholderName: 'Alice', brand: 'Visa', number: '4111111111111111', expMonth: '12', expYear: '2030', code: '123' } },
-  identity: { ...base, type: 4, name: 'Me', identity: { title: 'Ms', firstName: 'Alice', middleName: null, lastName: 'Liddell', address1: null, address2: null, address3: null, city: 'Oxford', state: null, postalCode: null, country: 'GB', company: null, email: 'alice@example.com', phone: null, ssn: null, username: 'alice', passportNumber: null, licenseNumber: null } },
+  card: {
+    ...base,
+    type: 3,
+    name: 'Card',
+    card: { cardholderName: 'Alice', brand: 'Visa', number: '4111111111111111', expMonth: '12', expYear: '2030', code: '123' },
+  },
+  identity: {
+    ...base,
+    type: 4,
+    name: 'Me',
+    identity: {
+      title: 'Ms',
+      firstName: 'Alice',
+      middleName: null,
+      lastName: 'Liddell',
+      address1: null,
+      address2: null,
+      address3: null,
+      city: 'Oxford',
+      state: null,
+      postalCode: null,
+      country: 'GB',
+      company: null,
+      email: 'alice@example.com',
+      phone: null,
+      ssn: null,
+      username: 'alice',
+      passportNumber: null,
+      licenseNumber: null,
+    },
+  },
   sshKey: {
     ...base,
     type: 5,
     name: 'Server key',
     sshKey: {
-      privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCgYNjAFLH1uGLnwfU4g6d6GpN7jTwYJNvRw4R8y3f0+gAAAJCO1aB6jtWg\negAAAAtzc2gtZWQyNTUxOQAAACCgYNjAFLH1uGLnwfU4g6d6GpN7jTwYJNvRw4R8y3f0+g\nAAAEBb8Lf5y0Kz0c7GmVN7n9QeLk5P2Fv7P3bZz0jV2tCNtaBg2MAUsfW4YufB9TiDp3oa\nk3uNPBgk29HDhHzLd/T6AAAACWFsaWNlQGhvc3QBAgME\n-----END OPENSSH PRIVATE KEY-----\n',
+      privateKey:
+        '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACCgYNjAFLH1uGLnwfU4g6d6GpN7jTwYJNvRw4R8y3f0+gAAAJCO1aB6jtWg\negAAAAtzc2gtZWQyNTUxOQAAACCgYNjAFLH1uGLnwfU4g6d6GpN7jTwYJNvRw4R8y3f0+g\nAAAEBb8Lf5y0Kz0c7GmVN7n9QeLk5P2Fv7P3bZz0jV2tCNtaBg2MAUsfW4YufB9TiDp3oa\nk3uNPBgk29HDhHzLd/T6AAAACWFsaWNlQGhvc3QBAgME\n-----END OPENSSH PRIVATE KEY-----\n',
       publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBg2MAUsfW4YufB9TiDp3oak3uNPBgk29HDhHzLd/T6 alice@host',
       keyFingerprint: 'SHA256:2XcZpnsqzE8uW0JxgbqH3l6QYc9q2S6zYH4W7fTq8mA',
     },
@@ -138,7 +187,10 @@ export async function bwScenario(baseUrl: string, caPath: string, email: string,
   // Trash, restore, delete for good.
   await one.ok(['delete', 'item', ids.note!]);
   const trashed = await one.json(['list', 'items', '--trash']);
-  assert.deepEqual(trashed.map((i: any) => i.id), [ids.note]);
+  assert.deepEqual(
+    trashed.map((i: any) => i.id),
+    [ids.note],
+  );
   await one.ok(['restore', 'item', ids.note!]);
   assert.deepEqual(await one.json(['list', 'items', '--trash']), []);
   await one.ok(['delete', 'item', ids.identity!, '--permanent']);

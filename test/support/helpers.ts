@@ -202,7 +202,13 @@ export async function startInProcess(opts: { home?: string; env?: Record<string,
       done();
     },
   });
-  const loaded = loadConfig({ HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', HEARTH_SECURITY_FAILURE_DELAY: '0', ...opts.env });
+  const loaded = loadConfig({
+    HEARTH_HOME: home,
+    HEARTH_SERVER_LISTEN: '127.0.0.1:0',
+    HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0',
+    HEARTH_SECURITY_FAILURE_DELAY: '0',
+    ...opts.env,
+  });
   const daemon = new Daemon({ loaded, clock, logger: pino({ level: 'info' }, sink) });
   await daemon.start();
   const url = daemon.urls[0]!;

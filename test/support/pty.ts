@@ -36,7 +36,10 @@ if (!hasPython) console.log('# NOTICE: python3 with its pty module not found: th
 
 export function runOnTerminal(args: string[], env: Record<string, string>, answers: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const proc = spawn('python3', ['-c', PTY_DRIVER, process.execPath, CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn('python3', ['-c', PTY_DRIVER, process.execPath, CLI_MAIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let output = '';
     proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
     proc.stdin.end(`${JSON.stringify(answers)}\n`);

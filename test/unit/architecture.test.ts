@@ -79,6 +79,10 @@ describe('architecture (.dependency-cruiser.cjs)', () => {
     assert.ok(localTs.length >= 20, `only ${localTs.length} imports resolved to src/**/*.ts: is the .js -> .ts resolution broken?`);
 
     const violations = result.summary.violations.map(describeViolation);
-    assert.equal(violations.length, 0, `${violations.length} architecture violation(s) in src/ (the rules and their reasons: .dependency-cruiser.cjs):\n  ${violations.join('\n  ')}\n`);
+    assert.equal(
+      violations.length,
+      0,
+      `${violations.length} architecture violation(s) in src/ (the rules and their reasons: .dependency-cruiser.cjs):\n  ${violations.join('\n  ')}\n`,
+    );
   });
 });

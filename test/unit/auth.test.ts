@@ -22,15 +22,24 @@ describe('roles and policy', () => {
   });
 
   it('no principal → user:noAuth (401); too little role → forbidden (403); enough → allowed', () => {
-    assert.throws(() => authorize(null, need('consumer')), (e: HearthError) => e.code === 'user:noAuth' && e.status === 401);
-    assert.throws(() => authorize(principal('creator'), need('auditor')), (e: HearthError) => e.code === 'forbidden' && e.status === 403);
+    assert.throws(
+      () => authorize(null, need('consumer')),
+      (e: HearthError) => e.code === 'user:noAuth' && e.status === 401,
+    );
+    assert.throws(
+      () => authorize(principal('creator'), need('auditor')),
+      (e: HearthError) => e.code === 'forbidden' && e.status === 403,
+    );
     assert.doesNotThrow(() => authorize(principal('auditor'), need('auditor')));
     assert.doesNotThrow(() => authorize(null, PUBLIC));
   });
 
   it('a route that mints credentials refuses role tokens, whatever their role', () => {
     const roleToken: Principal = { credential: { kind: 'role', id: 'j1' }, account: null, role: 'maintainer', owner: false };
-    assert.throws(() => authorize(roleToken, needMinting('consumer')), (e: unknown) => e instanceof HearthError && e.code === 'forbidden');
+    assert.throws(
+      () => authorize(roleToken, needMinting('consumer')),
+      (e: unknown) => e instanceof HearthError && e.code === 'forbidden',
+    );
     assert.doesNotThrow(() => authorize(roleToken, need('maintainer')));
     assert.doesNotThrow(() => authorize(principal('consumer'), needMinting('consumer')));
   });
@@ -49,8 +58,13 @@ describe('global token resolver', () => {
   it('no header → nobody; a wrong one → user:badAuth, even one differing in the last character', async () => {
     assert.equal(await resolvePrincipal(resolvers, ['global'], {}, { https: false }), null);
     const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
-    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': wrong }, { https: false }), (e: HearthError) => e.code === 'user:badAuth');
-    assert.throws(() => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': '' }, { https: false }), (e: HearthError) => e.code === 'user:badAuth');
+    assert.throws(
+      () => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': wrong }, { https: false }),
+      (e: HearthError) => e.code === 'user:badAuth',
+    );
+    assert.throws(
+      () => resolvePrincipal(resolvers, ['global'], { 'x-hearth-auth': '' }, { https: false }),
+      (e: HearthError) => e.code === 'user:badAuth',
+    );
   });
-
 });

@@ -14,7 +14,7 @@ describe('config', () => {
     assert.deepEqual(config.store.skipped_migrations, []);
   });
 
-  it('reads hearth.toml, and HEARTH_<SECTION>_<KEY> overrides it with the key\'s type', () => {
+  it("reads hearth.toml, and HEARTH_<SECTION>_<KEY> overrides it with the key's type", () => {
     const home = tempHome('[server]\nlisten = "127.0.0.1:8080"\n[services]\nweb = false\n[store]\nskipped_migrations = ["0001_accounts"]\n');
     const file = loadConfig({ HEARTH_HOME: home }).config;
     assert.equal(file.server.listen, '127.0.0.1:8080');
@@ -46,13 +46,21 @@ describe('config', () => {
     ['a key named like an Object member (environment)', null, { HEARTH_SERVER_CONSTRUCTOR: 'x' }, /HEARTH_SERVER_CONSTRUCTOR: unknown key constructor/],
     ['a key named like an Object member (file)', '[server]\ntoString = 1\n', {}, /unknown key toString in \[server\]/],
     ['a section named like an Object member', '[__proto__]\na = 1\n', {}, /unknown section|not valid TOML/],
-    ['a role-token key too short to resist guessing', null, { HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: 'short-secret' }, /HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: expected string/],
+    [
+      'a role-token key too short to resist guessing',
+      null,
+      { HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: 'short-secret' },
+      /HEARTH_SECURITY_TOKEN_ENCRYPTION_KEY: expected string/,
+    ],
     ['a shutdown timeout setTimeout cannot hold', null, { HEARTH_SERVER_SHUTDOWN_TIMEOUT: '9999999' }, /HEARTH_SERVER_SHUTDOWN_TIMEOUT: expected number/],
   ];
   for (const [what, toml, env, message] of refusals) {
     it(`refuses ${what}, naming the key`, () => {
       const home = tempHome(toml ?? undefined);
-      assert.throws(() => loadConfig({ HEARTH_HOME: home, ...env }), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+      assert.throws(
+        () => loadConfig({ HEARTH_HOME: home, ...env }),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      );
     });
   }
 

@@ -29,14 +29,21 @@ describe('password hashing', () => {
     assert.equal(await verifyPassword(bcrypt, 'admin-passwore'), false);
   });
 
-  it('a burst runs on at most CPUs−1 (≤ 4) threads, on threads at a lower priority, and every answer comes back', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async () => {
-    const hash = await hashPassword('burst-password');
-    const burst = HASHING_SLOTS * 2 + 2;
-    const answers = await Promise.all(Array.from({ length: burst }, (_, i) => verifyPassword(hash, i % 2 ? 'burst-password' : 'wrong-password')));
-    assert.deepEqual(answers, Array.from({ length: burst }, (_, i) => i % 2 === 1));
-    // The pool is made of the threads this burst needed: as many as CPUs−1, and no more.
-    assert.equal(HASHING_SLOTS, Math.min(4, Math.max(1, availableParallelism() - 1)));
-    assert.equal(threadNices().filter((n) => n === 10).length, HASHING_SLOTS);
-    assert.equal(threadNices()[0], 0, 'the main thread keeps its priority');
-  });
+  it(
+    'a burst runs on at most CPUs−1 (≤ 4) threads, on threads at a lower priority, and every answer comes back',
+    { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' },
+    async () => {
+      const hash = await hashPassword('burst-password');
+      const burst = HASHING_SLOTS * 2 + 2;
+      const answers = await Promise.all(Array.from({ length: burst }, (_, i) => verifyPassword(hash, i % 2 ? 'burst-password' : 'wrong-password')));
+      assert.deepEqual(
+        answers,
+        Array.from({ length: burst }, (_, i) => i % 2 === 1),
+      );
+      // The pool is made of the threads this burst needed: as many as CPUs−1, and no more.
+      assert.equal(HASHING_SLOTS, Math.min(4, Math.max(1, availableParallelism() - 1)));
+      assert.equal(threadNices().filter((n) => n === 10).length, HASHING_SLOTS);
+      assert.equal(threadNices()[0], 0, 'the main thread keeps its priority');
+    },
+  );
 });

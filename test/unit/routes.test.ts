@@ -27,7 +27,10 @@ describe('route declarations', () => {
     // The console's static files are public, and only GET.
     const consoleFiles = app.hearthRoutes.filter((r) => r.config.surface === 'console').map((r) => `${r.method} ${r.url}`);
     assert.ok(consoleFiles.includes('GET /'), 'the console is served at /');
-    assert.ok(consoleFiles.every((r) => /^(GET|HEAD) \//.test(r)), consoleFiles.join(', '));
+    assert.ok(
+      consoleFiles.every((r) => /^(GET|HEAD) \//.test(r)),
+      consoleFiles.join(', '),
+    );
     const publicRoutes = app.hearthRoutes.filter((r) => r.config.auth && 'public' in r.config.auth).map((r) => `${r.method} ${r.url}`);
     // The whitelist is explicit and small: anything added to it must be added here too.
     assert.deepEqual(
@@ -73,13 +76,22 @@ describe('route declarations', () => {
       }
     }
     // The OpenAPI names of the schemes each surface accepts.
-    const named: Record<string, string> = { global: 'hearthAuth', token: 'hearthToken', bearer: 'hearthBearer', cookie: 'hearthSession', bitwarden: 'bitwardenBearer' };
+    const named: Record<string, string> = {
+      global: 'hearthAuth',
+      token: 'hearthToken',
+      bearer: 'hearthBearer',
+      cookie: 'hearthSession',
+      bitwarden: 'bitwardenBearer',
+    };
     for (const d of Object.values(SURFACES)) {
       const documented = new Set(d.security.flatMap((alternative) => Object.keys(alternative)));
       for (const scheme of d.schemes) assert.ok(documented.has(named[scheme]!), `${d.name} accepts ${scheme} but its OpenAPI security does not say so`);
       for (const name of documented) {
         if (name === 'hearthCsrf') continue;
-        assert.ok(d.schemes.some((s) => named[s] === name), `${d.name} documents ${name}, which it refuses`);
+        assert.ok(
+          d.schemes.some((s) => named[s] === name),
+          `${d.name} documents ${name}, which it refuses`,
+        );
       }
     }
   });

@@ -16,7 +16,7 @@ import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 type Web = typeof import('../../web/src/vaultcrypto.js');
 
-describe('the console\'s vault crypto matches the CLI\'s', () => {
+describe("the console's vault crypto matches the CLI's", () => {
   let web: Web;
   before(async () => {
     const source = readFileSync(join(PACKAGE_ROOT, 'web', 'src', 'vaultcrypto.ts'), 'utf8');
@@ -24,7 +24,7 @@ describe('the console\'s vault crypto matches the CLI\'s', () => {
     web = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Web;
   });
 
-  it('gives the research vector\'s master-password hash (alice@example.com, PBKDF2 600000)', async () => {
+  it("gives the research vector's master-password hash (alice@example.com, PBKDF2 600000)", async () => {
     const mk = await web.masterKey('correct horse battery', 'alice@example.com', 600000);
     assert.equal(await web.masterPasswordHash(mk, 'correct horse battery'), 'Dr+LfBjeFgc3fb8CS80vTNTA7FYlT10YB9Gg0EyHC+0=');
   });
@@ -65,11 +65,18 @@ describe('the console\'s vault crypto matches the CLI\'s', () => {
     const k = splitKey(userKey);
     const wk = { enc: new Uint8Array(k.enc), mac: new Uint8Array(k.mac) };
     assert.equal(Buffer.from(await web.decrypt(encrypt('from node', k), wk)).toString('utf8'), 'from node');
-    assert.equal(decrypt(await web.encrypt(new TextEncoder().encode('from the browser') as Uint8Array<ArrayBuffer>, wk), k).toString('utf8'), 'from the browser');
+    assert.equal(
+      decrypt(await web.encrypt(new TextEncoder().encode('from the browser') as Uint8Array<ArrayBuffer>, wk), k).toString('utf8'),
+      'from the browser',
+    );
     await assert.rejects(web.decrypt(encrypt('x', k), { enc: new Uint8Array(32), mac: new Uint8Array(32) }), /MAC does not match/);
 
     const body = web.registerFinishBody(reg, 'the-token', 'Carol');
-    assert.deepEqual(body.masterPasswordUnlock, { salt: 'carol@home.example', kdf: { kdfType: 0, iterations: 5000, memory: null, parallelism: null }, masterKeyWrappedUserKey: reg.key });
+    assert.deepEqual(body.masterPasswordUnlock, {
+      salt: 'carol@home.example',
+      kdf: { kdfType: 0, iterations: 5000, memory: null, parallelism: null },
+      masterKeyWrappedUserKey: reg.key,
+    });
     assert.equal(body.masterPasswordAuthentication.masterPasswordAuthenticationHash, reg.masterPasswordHash);
     assert.equal(body.emailVerificationToken, 'the-token');
     assert.doesNotMatch(JSON.stringify(body), new RegExp(password), 'the master password is not in the body');

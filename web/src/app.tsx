@@ -86,7 +86,12 @@ export function App() {
       </Centered>
     );
   }
-  if (firstRun === null) return <Centered title="Hearth"><Loading what="the console" /></Centered>;
+  if (firstRun === null)
+    return (
+      <Centered title="Hearth">
+        <Loading what="the console" />
+      </Centered>
+    );
   if (firstRun) {
     return (
       <FirstRun
@@ -222,9 +227,28 @@ function FirstRun({ onDone }: { onDone: () => void }) {
       <p class="lead">No account exists yet. Create the owner's account: it manages this server, its users and their devices.</p>
       {error && <Notice kind="error">{error}</Notice>}
       <Form onSubmit={submit} label="Create the owner's account">
-        <Field label="Username" hint="2–31 characters: a–z, 0–9 and _, not starting with a digit." value={username} onInput={setUsername} autocomplete="username" required autofocus name="username" />
+        <Field
+          label="Username"
+          hint="2–31 characters: a–z, 0–9 and _, not starting with a digit."
+          value={username}
+          onInput={setUsername}
+          autocomplete="username"
+          required
+          autofocus
+          name="username"
+        />
         <Field label="Full name" hint="Optional. Shown in the console." value={fullName} onInput={setFullName} autocomplete="name" name="full_name" />
-        <Field label="Password" hint="At least 8 characters." type="password" value={password} onInput={setPassword} autocomplete="new-password" required minLength={8} name="password" />
+        <Field
+          label="Password"
+          hint="At least 8 characters."
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="password"
+        />
         <Field label="Password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={8} name="password2" />
         <Button type="submit" kind="primary" busy={busy}>
           Create the owner's account

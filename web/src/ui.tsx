@@ -64,7 +64,12 @@ export function Select(props: { label: string; value: string; onChange: (v: stri
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)} aria-describedby={props.hint ? `${id}-hint` : undefined}>
+      <select
+        id={id}
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      >
         {props.options.map((o) => (
           <option value={o.value} key={o.value}>
             {o.label}

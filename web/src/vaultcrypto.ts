@@ -110,7 +110,10 @@ export async function makeRegistration(email: string, password: string, iteratio
   const mk = await masterKey(password, email, iterations);
   const userKey = crypto.getRandomValues(new Uint8Array(64));
   // Bitwarden's key pair is RSA-OAEP with SHA-1; the exported DER is the same for any hash.
-  const pair = await subtle().generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' }, true, ['encrypt', 'decrypt']);
+  const pair = await subtle().generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-1' }, true, [
+    'encrypt',
+    'decrypt',
+  ]);
   const spki = new Uint8Array(await subtle().exportKey('spki', pair.publicKey));
   const pkcs8 = new Uint8Array(await subtle().exportKey('pkcs8', pair.privateKey));
   return {

@@ -87,7 +87,8 @@ export const COMMANDS: readonly Command[] = [
     }),
     result: AccountView,
     auth: needMinting('consumer'),
-    run: async ({ hearth, principal, address, surface }, p) => accounts.describeAccount(hearth, await changePassword(hearth, principal, p, { address, surface })),
+    run: async ({ hearth, principal, address, surface }, p) =>
+      accounts.describeAccount(hearth, await changePassword(hearth, principal, p, { address, surface })),
   }),
   command({
     path: 'bonafide/user/fullname',

@@ -23,7 +23,10 @@ export const MIGRATIONS: readonly MigrationPart[] = [
     needs: ['0001_accounts'],
     async up(db) {
       // The first account is the owner; 0/1 rather than a boolean so both engines agree.
-      await db.schema.alterTable('accounts').addColumn('owner', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('accounts')
+        .addColumn('owner', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
 ];

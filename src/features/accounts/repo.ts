@@ -15,12 +15,19 @@ export async function byId(db: Db, id: string): Promise<AccountRow | undefined> 
 }
 
 export async function count(db: Db): Promise<number> {
-  const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
   return countAll(row.n);
 }
 
 export async function countMaintainers(db: Db): Promise<number> {
-  const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).where('role', '=', 'maintainer').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('role', '=', 'maintainer')
+    .executeTakeFirstOrThrow();
   return countAll(row.n);
 }
 
@@ -37,7 +44,11 @@ export async function insert(db: Db, row: AccountRow): Promise<void> {
   await db.insertInto('accounts').values(row).execute();
 }
 
-export async function update(db: Db, id: string, fields: Partial<Pick<AccountRow, 'password_hash' | 'security_stamp' | 'full_name' | 'role' | 'updated_at'>>): Promise<void> {
+export async function update(
+  db: Db,
+  id: string,
+  fields: Partial<Pick<AccountRow, 'password_hash' | 'security_stamp' | 'full_name' | 'role' | 'updated_at'>>,
+): Promise<void> {
   await db.updateTable('accounts').set(fields).where('id', '=', id).execute();
 }
 

@@ -23,12 +23,49 @@ const MAX_USERNAME = 31; // "shorter than 32" (SelfPrivacy)
  * System and service account names (SelfPrivacy's list), plus Hearth's own: taken, like an
  * existing name (409).
  */
-const RESERVED = new Set([
-  'root', 'messagebus', 'postfix', 'polkituser', 'dovecot2', 'dovenull', 'nginx', 'postgres', 'prosody', 'opendkim',
-  'rspamd', 'sshd', 'selfprivacy-api', 'restic', 'redis', 'pleroma', 'ocserv', 'nextcloud', 'memcached',
-  'knot-resolver', 'gitea', 'bitwarden_rs', 'vaultwarden', 'acme', 'virtualMail', 'nobody',
-  'admin', 'hearth', 'hearthd', 'owner', 'bitwarden', 'vault', 'www', 'api', 'postmaster', 'mail', 'daemon', 'bin', 'sys',
-].map((n) => n.toLowerCase()));
+const RESERVED = new Set(
+  [
+    'root',
+    'messagebus',
+    'postfix',
+    'polkituser',
+    'dovecot2',
+    'dovenull',
+    'nginx',
+    'postgres',
+    'prosody',
+    'opendkim',
+    'rspamd',
+    'sshd',
+    'selfprivacy-api',
+    'restic',
+    'redis',
+    'pleroma',
+    'ocserv',
+    'nextcloud',
+    'memcached',
+    'knot-resolver',
+    'gitea',
+    'bitwarden_rs',
+    'vaultwarden',
+    'acme',
+    'virtualMail',
+    'nobody',
+    'admin',
+    'hearth',
+    'hearthd',
+    'owner',
+    'bitwarden',
+    'vault',
+    'www',
+    'api',
+    'postmaster',
+    'mail',
+    'daemon',
+    'bin',
+    'sys',
+  ].map((n) => n.toLowerCase()),
+);
 const RESERVED_PREFIXES = ['systemd', 'nixbld'];
 
 export interface Account {

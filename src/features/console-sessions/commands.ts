@@ -24,7 +24,12 @@ export const COMMANDS: readonly Command[] = [
       username: Username(),
       password: Password("the account's password"),
     }),
-    result: Type.Object({ csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }), account: AccountView, expires_at: Time, max_expires_at: Time }),
+    result: Type.Object({
+      csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }),
+      account: AccountView,
+      expires_at: Time,
+      max_expires_at: Time,
+    }),
     auth: PUBLIC,
     run: ({ hearth, cookies, address }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console' }),
   }),

@@ -48,12 +48,7 @@ export function loginPrep(cookies: CookieJar | undefined): { loginToken: string 
  * the password is checked with the failed-login limits. The login cookie is spent whatever the
  * outcome; on success the session cookie is set and the CSRF token answered.
  */
-export async function login(
-  h: Hearth,
-  cookies: CookieJar | undefined,
-  p: { loginToken: string; username: string; password: string },
-  from: From,
-) {
+export async function login(h: Hearth, cookies: CookieJar | undefined, p: { loginToken: string; username: string; password: string }, from: From) {
   const c = jar(cookies);
   const cookie = c.get(LOGIN_COOKIE);
   c.clear(LOGIN_COOKIE);

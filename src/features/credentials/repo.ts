@@ -14,7 +14,19 @@ export const byTokenHash = compiledOnce((db, hash: string) =>
   db
     .selectFrom('credentials as c')
     .leftJoin('accounts as a', 'a.id', 'c.account_id')
-    .select(['c.id', 'c.kind', 'c.account_id', 'c.role', 'c.last_used_at', 'c.expires_at', 'c.max_expires_at', 'c.csrf_hash', 'a.username', 'a.role as account_role', 'a.owner'])
+    .select([
+      'c.id',
+      'c.kind',
+      'c.account_id',
+      'c.role',
+      'c.last_used_at',
+      'c.expires_at',
+      'c.max_expires_at',
+      'c.csrf_hash',
+      'a.username',
+      'a.role as account_role',
+      'a.owner',
+    ])
     .where('c.token_hash', '=', hash),
 );
 

@@ -40,7 +40,11 @@ export async function principalForToken(h: Hearth, kind: 'session' | 'device', t
   // Sessions slide (mox: each use extends them); every credential records its last use, coarsely.
   if (row.last_used_at === null || now - row.last_used_at >= TOUCH_INTERVAL_MS) {
     const idle = h.config.accounts.session_idle_timeout * 1000;
-    await repo.touch(h.store.db, row.id, kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now });
+    await repo.touch(
+      h.store.db,
+      row.id,
+      kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now },
+    );
   }
   const role = row.account_role && isRole(row.account_role) ? lowerRole(row.role, row.account_role) : row.role;
   return {
@@ -76,7 +80,12 @@ async function setPassword(h: Hearth, account: Account, newpass: string, keepCre
  * (a maintainer resets without it through `resetPassword`). Every other credential of the
  * account is revoked; the one used for the change keeps working (mox's rule).
  */
-export async function changePassword(h: Hearth, principal: Principal, p: { username?: string; oldpass: string; newpass: string }, from: From): Promise<Account> {
+export async function changePassword(
+  h: Hearth,
+  principal: Principal,
+  p: { username?: string; oldpass: string; newpass: string },
+  from: From,
+): Promise<Account> {
   const account = await targetAccount(h, principal, p.username);
   checkNewPassword(p.newpass, 'newpass');
   await checkLogin(h, account.username, p.oldpass, from).catch((err: unknown) => {
@@ -135,17 +144,17 @@ export async function createSession(h: Hearth, account: Account, opts: { csrf?: 
   const expiresAt = Math.min(now + h.config.accounts.session_idle_timeout * 1000, maxExpiresAt);
   const id = newId();
   await repo.insert(h.store.db, {
-      id,
-      kind: 'session',
-      account_id: account.id,
-      name: null,
-      token_hash: tokenHash(token),
-      role: account.role,
-      created_at: now,
-      last_used_at: now,
-      expires_at: expiresAt,
-      max_expires_at: maxExpiresAt,
-      csrf_hash: csrf ? tokenHash(csrf) : null,
+    id,
+    kind: 'session',
+    account_id: account.id,
+    name: null,
+    token_hash: tokenHash(token),
+    role: account.role,
+    created_at: now,
+    last_used_at: now,
+    expires_at: expiresAt,
+    max_expires_at: maxExpiresAt,
+    csrf_hash: csrf ? tokenHash(csrf) : null,
   });
   await trimSessions(h, account.id, id, now);
   return { id, token, expiresAt, maxExpiresAt, csrf };
@@ -218,7 +227,19 @@ export async function createDevice(h: Hearth, db: Db, accountId: string | null, 
   if (taken) name = `${name}_${randomSecret(3).replace(/[^a-zA-Z0-9]/g, '0')}`;
   const token = DEVICE_TOKEN_PREFIX + randomSecret(32);
   const now = h.clock.now();
-  await repo.insert(db, { id: newId(), kind: 'device', account_id: accountId, name, token_hash: tokenHash(token), role, created_at: now, last_used_at: null, expires_at: null, max_expires_at: null, csrf_hash: null });
+  await repo.insert(db, {
+    id: newId(),
+    kind: 'device',
+    account_id: accountId,
+    name,
+    token_hash: tokenHash(token),
+    role,
+    created_at: now,
+    last_used_at: null,
+    expires_at: null,
+    max_expires_at: null,
+    csrf_hash: null,
+  });
   return { name, token };
 }
 
@@ -258,6 +279,7 @@ export async function refreshDevice(h: Hearth, principal: Principal): Promise<{ 
     throw badRequest(`only a device token can be refreshed; this call was made with a ${principal.credential.kind} credential`);
   }
   const token = DEVICE_TOKEN_PREFIX + randomSecret(32);
-  if (!(await repo.setTokenHash(h.store.db, principal.credential.id, tokenHash(token)))) throw new HearthError('user:badAuth', 'this device token was revoked meanwhile');
+  if (!(await repo.setTokenHash(h.store.db, principal.credential.id, tokenHash(token))))
+    throw new HearthError('user:badAuth', 'this device token was revoked meanwhile');
   return { token };
 }

@@ -58,7 +58,16 @@ export interface AttemptRow {
 export async function insertAttempt(db: Db, a: AttemptRow): Promise<void> {
   await db
     .insertInto('login_attempts')
-    .values({ id: newId(), at: a.at, surface: a.surface, username: a.username, account_id: a.accountId, address: a.address, success: a.success ? 1 : 0, reason: a.reason })
+    .values({
+      id: newId(),
+      at: a.at,
+      surface: a.surface,
+      username: a.username,
+      account_id: a.accountId,
+      address: a.address,
+      success: a.success ? 1 : 0,
+      reason: a.reason,
+    })
     .execute();
 }
 
@@ -72,8 +81,20 @@ export async function prune(db: Db, countersBefore: number, logBefore: number, k
 
 /** The newest entries of the login log, newest first. */
 export async function recentAttempts(db: Db, limit: number, onlyFailures: boolean): Promise<AttemptRow[]> {
-  let q = db.selectFrom('login_attempts').select(['at', 'surface', 'username', 'account_id', 'address', 'success', 'reason']).orderBy('at', 'desc').limit(limit);
+  let q = db
+    .selectFrom('login_attempts')
+    .select(['at', 'surface', 'username', 'account_id', 'address', 'success', 'reason'])
+    .orderBy('at', 'desc')
+    .limit(limit);
   if (onlyFailures) q = q.where('success', '=', 0);
   const rows = await q.execute();
-  return rows.map((r) => ({ at: r.at, surface: r.surface, username: r.username, accountId: r.account_id, address: r.address, success: r.success === 1, reason: r.reason }));
+  return rows.map((r) => ({
+    at: r.at,
+    surface: r.surface,
+    username: r.username,
+    accountId: r.account_id,
+    address: r.address,
+    success: r.success === 1,
+    reason: r.reason,
+  }));
 }

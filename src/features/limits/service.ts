@@ -50,7 +50,10 @@ function ipv6Prefix(ip: string, bits: number): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return `${groups.slice(0, bits / 16).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/${bits}`;
+  return `${groups
+    .slice(0, bits / 16)
+    .map((g) => parseInt(g || '0', 16).toString(16))
+    .join(':')}::/${bits}`;
 }
 
 export interface Bucket {
@@ -90,7 +93,8 @@ function rateLimited(untilMs: number, now: number, why: string): HearthError {
 }
 
 /** Whether the account has logged in from this address within the log's retention. */
-const isKnownAddress = (h: Hearth, accountId: string, address: string, now: number) => repo.hasLoggedInFrom(h.store.db, accountId, address, now - LOG_RETENTION_MS);
+const isKnownAddress = (h: Hearth, accountId: string, address: string, now: number) =>
+  repo.hasLoggedInFrom(h.store.db, accountId, address, now - LOG_RETENTION_MS);
 
 /**
  * The per-name backoff key. It is keyed by the name as typed, whether or not an account has it,
@@ -158,7 +162,15 @@ export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promi
 }
 
 async function log(h: Hearth, a: Attempt, success: boolean, reason: string): Promise<void> {
-  await repo.insertAttempt(h.store.db, { at: h.clock.now(), surface: a.surface, username: a.username.slice(0, 64), accountId: a.accountId, address: a.address, success, reason });
+  await repo.insertAttempt(h.store.db, {
+    at: h.clock.now(),
+    surface: a.surface,
+    username: a.username.slice(0, 64),
+    accountId: a.accountId,
+    address: a.address,
+    success,
+    reason,
+  });
 }
 
 let lastPrune = 0;
@@ -182,5 +194,12 @@ export interface LoginLogEntry {
 /** The newest entries of the login log, newest first. */
 export async function loginLog(h: Hearth, limit = 100, onlyFailures = false): Promise<LoginLogEntry[]> {
   const rows = await repo.recentAttempts(h.store.db, limit, onlyFailures);
-  return rows.map((r) => ({ at: new Date(r.at).toISOString(), surface: r.surface, username: r.username, address: r.address, success: r.success, reason: r.reason }));
+  return rows.map((r) => ({
+    at: new Date(r.at).toISOString(),
+    surface: r.surface,
+    username: r.username,
+    address: r.address,
+    success: r.success,
+    reason: r.reason,
+  }));
 }

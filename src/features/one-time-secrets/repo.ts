@@ -46,5 +46,12 @@ export async function findOwned(db: Db, kind: SecretKind, accountId: string | nu
 
 /** Secrets of `kind` with a use left and not expired at `now` (those with an expiry), oldest first. */
 export async function listLive(db: Db, kind: SecretKind, now: number): Promise<SecretRow[]> {
-  return db.selectFrom('one_time_secrets').selectAll().where('kind', '=', kind).where('uses_left', '>', 0).where('expires_at', '>', now).orderBy('created_at').execute();
+  return db
+    .selectFrom('one_time_secrets')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('uses_left', '>', 0)
+    .where('expires_at', '>', now)
+    .orderBy('created_at')
+    .execute();
 }

@@ -5,7 +5,10 @@ import { command, type Command } from '../../api/command.js';
 import { DeviceName, NoParams, NullableInteger, NullableTime, Params, Phrase, Time } from '../../api/schemas.js';
 import * as pairing from './service.js';
 
-const NewDevice = Type.Object({ name: Type.String({ description: 'the name the device got (a taken one gains a suffix)' }), token: Type.String({ description: 'its device token, for `Authorization: Bearer`' }) });
+const NewDevice = Type.Object({
+  name: Type.String({ description: 'the name the device got (a taken one gains a suffix)' }),
+  token: Type.String({ description: 'its device token, for `Authorization: Bearer`' }),
+});
 
 export const COMMANDS: readonly Command[] = [
   command({

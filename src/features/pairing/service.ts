@@ -72,9 +72,18 @@ const UNLIMITED = 2 ** 31 - 1;
 /** Recovery token (SelfPrivacy): 24 random bytes as 18 words; replaces any existing one. */
 export async function createRecovery(h: Hearth, principal: Principal, p: { expiration?: string | null; uses?: number | null }): Promise<{ token: string }> {
   const expiresAt = p.expiration ? parseExpiration(h, p.expiration) : null;
-  if (p.uses !== undefined && p.uses !== null && (!Number.isInteger(p.uses) || p.uses < 1)) throw badRequest(`uses must be a whole number of at least 1; got ${p.uses}`);
+  if (p.uses !== undefined && p.uses !== null && (!Number.isInteger(p.uses) || p.uses < 1))
+    throw badRequest(`uses must be a whole number of at least 1; got ${p.uses}`);
   const words = newPhrase(24);
-  await replaceSecret(h.store.db, { kind: 'recovery', accountId: ownScope(principal), role: principal.role, secret: words, now: h.clock.now(), expiresAt, uses: p.uses ?? UNLIMITED });
+  await replaceSecret(h.store.db, {
+    kind: 'recovery',
+    accountId: ownScope(principal),
+    role: principal.role,
+    secret: words,
+    now: h.clock.now(),
+    expiresAt,
+    uses: p.uses ?? UNLIMITED,
+  });
   return { token: words };
 }
 

@@ -69,7 +69,7 @@ export async function principalForRoleToken(h: Hearth, token: string): Promise<P
   const [row] = await repo.revocationOf(h.store, claims.jti);
   // Every token this store issued has its row until it expires: one without (a store restored
   // from an older backup, another store under the same key) is not this server's to honour.
-  if (!row) throw new HearthError('user:badAuth', 'the role token was not issued by this server\'s store');
+  if (!row) throw new HearthError('user:badAuth', "the role token was not issued by this server's store");
   if (row.revoked_at !== null) throw new HearthError('user:badAuth', 'the role token has been revoked');
   return { credential: { kind: 'role', id: claims.jti }, account: null, role: claims.role, owner: false };
 }
@@ -103,7 +103,7 @@ async function issue(h: Hearth, role: Role, expirySeconds: number, chain: number
   const ttl = Math.min(expirySeconds, h.config.security.max_token_ttl) * 1000;
   const chainEnd = chain + h.config.security.max_token_chain * 1000;
   const exp = Math.min(now + ttl, chainEnd);
-  if (exp <= now) throw new HearthError('user:badAuth', 'this token\'s refresh chain has reached [security] max_token_chain; get a new one from /auth');
+  if (exp <= now) throw new HearthError('user:badAuth', "this token's refresh chain has reached [security] max_token_chain; get a new one from /auth");
   const claims: Claims = { v: VERSION, jti: newId(), role, iat: now, exp, chain };
   await h.store.db.transaction().execute(async (tx) => {
     if (revokes) {

@@ -8,7 +8,8 @@
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 
 /** A body object: the fields listed are typed, others are allowed and ignored. */
-const Body = <T extends TProperties>(props: T, description?: string) => Type.Object(props, { additionalProperties: true, ...(description ? { description } : {}) });
+const Body = <T extends TProperties>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: true, ...(description ? { description } : {}) });
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 const Text = (maxLength = 100_000) => Type.String({ maxLength });
 const NullableText = (maxLength = 100_000) => Type.Union([Type.String({ maxLength }), Type.Null()]);
@@ -94,7 +95,7 @@ export const CipherBody = Body(
     fields: Opt(Type.Unknown()),
     passwordHistory: Opt(Type.Unknown()),
   },
-  'a cipher: type, name and the type\'s data, EncStrings as the client encrypted them',
+  "a cipher: type, name and the type's data, EncStrings as the client encrypted them",
 );
 
 export const CipherCreateBody = Body({ cipher: CipherBody, collectionIds: Opt(Type.Array(Type.String())) });

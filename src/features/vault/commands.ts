@@ -17,7 +17,7 @@ export const COMMANDS: readonly Command[] = [
     path: 'vault/registration_token',
     summary: "A single-use token (valid 24 h) to register a Bitwarden vault for an account: yours, or (maintainers) anyone's",
     params: Params({ username: Type.Optional(Username("the account (default: the caller's own)")) }),
-    result: Type.Object({ token: Type.String(), email: Type.String({ description: 'the vault\'s identity, `username@domain`' }), expires_at: Time }),
+    result: Type.Object({ token: Type.String(), email: Type.String({ description: "the vault's identity, `username@domain`" }), expires_at: Time }),
     auth: needMinting('consumer'),
     run: ({ hearth, principal }, p) => vault.registrationToken(hearth, principal, p.username),
   }),

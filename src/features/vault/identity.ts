@@ -34,7 +34,12 @@ export interface KdfSettings {
   parallelism: number | null;
 }
 
-export const kdfOf = (u: VaultUser): KdfSettings => ({ kdfType: u.kdf_type, iterations: u.kdf_iterations, memory: u.kdf_memory, parallelism: u.kdf_parallelism });
+export const kdfOf = (u: VaultUser): KdfSettings => ({
+  kdfType: u.kdf_type,
+  iterations: u.kdf_iterations,
+  memory: u.kdf_memory,
+  parallelism: u.kdf_parallelism,
+});
 
 /** The vault whose e-mail this is (as typed: trimmed and lower-cased here). */
 export async function vaultUserByEmail(h: Hearth, email: string): Promise<VaultUser | undefined> {
@@ -78,7 +83,15 @@ export async function registrationToken(h: Hearth, principal: Principal, usernam
   }
   const token = randomSecret(32);
   const now = h.clock.now();
-  await replaceSecret(h.store.db, { kind: 'vaultreg', accountId: account.id, role: account.role, secret: token, now, expiresAt: now + REGISTRATION_TTL_MS, uses: 1 });
+  await replaceSecret(h.store.db, {
+    kind: 'vaultreg',
+    accountId: account.id,
+    role: account.role,
+    secret: token,
+    now,
+    expiresAt: now + REGISTRATION_TTL_MS,
+    uses: 1,
+  });
   return { token, email: vaultEmail(h, account.username), expires_at: new Date(now + REGISTRATION_TTL_MS).toISOString() };
 }
 
@@ -109,7 +122,8 @@ function kdfFrom(v: KdfBody | undefined, legacy: LegacyKdf): KdfSettings {
   throw badRequest('kdf: kdfType must be 0 (PBKDF2-SHA256) or 1 (Argon2id)');
 }
 
-const sameKdf = (a: KdfSettings, b: KdfSettings) => a.kdfType === b.kdfType && a.iterations === b.iterations && a.memory === b.memory && a.parallelism === b.parallelism;
+const sameKdf = (a: KdfSettings, b: KdfSettings) =>
+  a.kdfType === b.kdfType && a.iterations === b.iterations && a.memory === b.memory && a.parallelism === b.parallelism;
 
 /**
  * Registers a vault from a client's register (or register/finish) body: the e-mail must be a
@@ -132,7 +146,8 @@ export async function register(h: Hearth, b: RegisterBody): Promise<void> {
   for (const part of [b.masterPasswordAuthentication, b.masterPasswordUnlock]) {
     if (part === undefined) continue;
     if (part.salt !== undefined && part.salt !== email) throw badRequest('the salt must be the e-mail, trimmed and lowercased');
-    if (part.kdf !== undefined && !sameKdf(kdfFrom(part.kdf, {}), kdf)) throw badRequest('masterPasswordAuthentication and masterPasswordUnlock must use the same KDF');
+    if (part.kdf !== undefined && !sameKdf(kdfFrom(part.kdf, {}), kdf))
+      throw badRequest('masterPasswordAuthentication and masterPasswordUnlock must use the same KDF');
   }
   const name = typeof b.name === 'string' ? b.name.slice(0, 50) : '';
   const token = b.emailVerificationToken ?? b.token;
@@ -147,21 +162,21 @@ export async function register(h: Hearth, b: RegisterBody): Promise<void> {
     if (!spent || !account || spent.account_id !== account.id) throw badRequest('the registration token is wrong, used, expired or for another account');
     if (await repo.hasVault(tx, account.id)) throw new HearthError('conflict', `${email} has a vault already`);
     await repo.insertUser(tx, {
-        account_id: account.id,
-        email,
-        name,
-        password_hash: passwordHash,
-        kdf_type: kdf.kdfType,
-        kdf_iterations: kdf.iterations,
-        kdf_memory: kdf.memory,
-        kdf_parallelism: kdf.parallelism,
-        akey: key,
-        public_key: publicKey,
-        private_key: privateKey,
-        user_key_id: null,
-        revision_date: now,
-        created_at: now,
-        last_sync_at: null,
+      account_id: account.id,
+      email,
+      name,
+      password_hash: passwordHash,
+      kdf_type: kdf.kdfType,
+      kdf_iterations: kdf.iterations,
+      kdf_memory: kdf.memory,
+      kdf_parallelism: kdf.parallelism,
+      akey: key,
+      public_key: publicKey,
+      private_key: privateKey,
+      user_key_id: null,
+      revision_date: now,
+      created_at: now,
+      last_sync_at: null,
     });
   });
 }
@@ -175,7 +190,7 @@ export async function checkMasterPassword(h: Hearth, principal: Principal, clien
     h,
     { ...from, username: u.email, accountId: u.account_id },
     async () => (clientHash !== undefined && (await verifyPassword(u.password_hash, clientHash)) ? u : null),
-    () => badRequest('masterPasswordHash is not this account\'s master password'),
+    () => badRequest("masterPasswordHash is not this account's master password"),
   );
 }
 
@@ -197,7 +212,15 @@ export async function changeMasterPassword(h: Hearth, principal: Principal, b: P
   }
   const passwordHash = await hashPassword(newHash);
   await h.store.db.transaction().execute(async (tx) => {
-    await repo.updateUser(tx, u.account_id, { password_hash: passwordHash, akey: key, kdf_type: kdf.kdfType, kdf_iterations: kdf.iterations, kdf_memory: kdf.memory, kdf_parallelism: kdf.parallelism, revision_date: h.clock.now() });
+    await repo.updateUser(tx, u.account_id, {
+      password_hash: passwordHash,
+      akey: key,
+      kdf_type: kdf.kdfType,
+      kdf_iterations: kdf.iterations,
+      kdf_memory: kdf.memory,
+      kdf_parallelism: kdf.parallelism,
+      revision_date: h.clock.now(),
+    });
     await newStamp(tx, u.account_id, h.clock.now());
   });
 }
@@ -254,7 +277,9 @@ export async function vaultStatus(h: Hearth, principal: Principal) {
 export async function listVaults(h: Hearth) {
   const db = h.store.db;
   const names = new Map((await listAccounts(h)).map((a) => [a.id, a.username]));
-  const users = (await repo.allUsers(db)).map((u) => ({ ...u, username: names.get(u.account_id) ?? '' })).sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+  const users = (await repo.allUsers(db))
+    .map((u) => ({ ...u, username: names.get(u.account_id) ?? '' }))
+    .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
   return Promise.all(
     users.map(async (u) => ({
       username: u.username,
@@ -289,4 +314,5 @@ export async function deleteVault(h: Hearth, username: string): Promise<string> 
 }
 
 /** The account a vault credential acts for: the Bitwarden surface takes only vault tokens, which always have one. */
-export const vaultAccountOf = (principal: Principal): string => ownAccount(principal, 'this credential belongs to no account; sign in as the account whose vault you want').id;
+export const vaultAccountOf = (principal: Principal): string =>
+  ownAccount(principal, 'this credential belongs to no account; sign in as the account whose vault you want').id;

@@ -14,8 +14,8 @@ import { bumpRevision as bump, type CipherRow } from './repo.js';
 
 const MAX_BULK = 5000;
 
-const notFoundCipher = () => notFound('Cipher doesn\'t exist');
-const notFoundFolder = () => notFound('Folder doesn\'t exist');
+const notFoundCipher = () => notFound("Cipher doesn't exist");
+const notFoundFolder = () => notFound("Folder doesn't exist");
 
 function idOf(id: string, what: () => HearthError): string {
   if (!isUuid(id)) throw what();
@@ -24,7 +24,7 @@ function idOf(id: string, what: () => HearthError): string {
 
 async function checkFolder(tx: Db, accountId: string, folderId: string | null): Promise<void> {
   if (folderId === null) return;
-  if (!(await repo.folder(tx, accountId, folderId))) throw badRequest('Invalid folder: folderId is not one of this vault\'s folders');
+  if (!(await repo.folder(tx, accountId, folderId))) throw badRequest("Invalid folder: folderId is not one of this vault's folders");
 }
 
 async function cipherRow(tx: Db, accountId: string, id: string): Promise<CipherRow> {
@@ -80,10 +80,25 @@ export async function updateCipher(h: Hearth, accountId: string, id: string, bod
     if (c.lastKnownRevisionDate !== null && old.revision_date - Date.parse(c.lastKnownRevisionDate) > 1000) {
       throw badRequest('The client copy of this cipher is out of date. Resync the client and try again.');
     }
-    if (old.type !== c.type) throw badRequest('a cipher\'s type cannot change');
+    if (old.type !== c.type) throw badRequest("a cipher's type cannot change");
     await checkFolder(tx, accountId, c.folderId);
-    const row: CipherRow = { ...old, folder_id: c.folderId, favorite: c.favorite ? 1 : 0, reprompt: c.reprompt, cipher_key: c.key, data: c.data, revision_date: now };
-    await repo.updateCipher(tx, old.id, { folder_id: row.folder_id, favorite: row.favorite, reprompt: row.reprompt, cipher_key: row.cipher_key, data: row.data, revision_date: now });
+    const row: CipherRow = {
+      ...old,
+      folder_id: c.folderId,
+      favorite: c.favorite ? 1 : 0,
+      reprompt: c.reprompt,
+      cipher_key: c.key,
+      data: c.data,
+      revision_date: now,
+    };
+    await repo.updateCipher(tx, old.id, {
+      folder_id: row.folder_id,
+      favorite: row.favorite,
+      reprompt: row.reprompt,
+      cipher_key: row.cipher_key,
+      data: row.data,
+      revision_date: now,
+    });
     await bump(tx, accountId, now);
     return cipherJson(row);
   });

@@ -116,7 +116,24 @@ function login(v: unknown): Obj {
     const x = object(f, `login.fido2Credentials[${i}]`);
     const w = `login.fido2Credentials[${i}].`;
     return {
-      ...encFields(x, ['credentialId', 'keyType', 'keyAlgorithm', 'keyCurve', 'keyValue', 'rpId', 'userHandle', 'userName', 'counter', 'rpName', 'userDisplayName', 'discoverable'], w),
+      ...encFields(
+        x,
+        [
+          'credentialId',
+          'keyType',
+          'keyAlgorithm',
+          'keyCurve',
+          'keyValue',
+          'rpId',
+          'userHandle',
+          'userName',
+          'counter',
+          'rpName',
+          'userDisplayName',
+          'discoverable',
+        ],
+        w,
+      ),
       creationDate: date(x, 'creationDate', w, null),
     };
   });
@@ -134,8 +151,24 @@ function login(v: unknown): Obj {
 
 const CARD = ['cardholderName', 'brand', 'number', 'expMonth', 'expYear', 'code'] as const;
 const IDENTITY = [
-  'title', 'firstName', 'middleName', 'lastName', 'address1', 'address2', 'address3', 'city', 'state', 'postalCode', 'country',
-  'company', 'email', 'phone', 'ssn', 'username', 'passportNumber', 'licenseNumber',
+  'title',
+  'firstName',
+  'middleName',
+  'lastName',
+  'address1',
+  'address2',
+  'address3',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+  'company',
+  'email',
+  'phone',
+  'ssn',
+  'username',
+  'passportNumber',
+  'licenseNumber',
 ] as const;
 
 function typeData(type: number, v: unknown): Obj {
@@ -150,7 +183,11 @@ function typeData(type: number, v: unknown): Obj {
       return encFields(object(v, 'identity'), IDENTITY, 'identity.');
     default: {
       const o = object(v, 'sshKey');
-      return { privateKey: enc(o, 'privateKey', 'sshKey.', true), publicKey: enc(o, 'publicKey', 'sshKey.', true), keyFingerprint: enc(o, 'keyFingerprint', 'sshKey.', true) };
+      return {
+        privateKey: enc(o, 'privateKey', 'sshKey.', true),
+        publicKey: enc(o, 'publicKey', 'sshKey.', true),
+        keyFingerprint: enc(o, 'keyFingerprint', 'sshKey.', true),
+      };
     }
   }
 }
@@ -222,7 +259,9 @@ export function parseCipher(body: unknown): CipherInput {
 }
 
 /** A stored cipher as the clients read it (`cipherDetails`), as JSON text. */
-export function cipherJson(r: Pick<VaultCiphersTable, 'id' | 'type' | 'folder_id' | 'favorite' | 'reprompt' | 'cipher_key' | 'data' | 'created_at' | 'revision_date' | 'deleted_at'>): string {
+export function cipherJson(
+  r: Pick<VaultCiphersTable, 'id' | 'type' | 'folder_id' | 'favorite' | 'reprompt' | 'cipher_key' | 'data' | 'created_at' | 'revision_date' | 'deleted_at'>,
+): string {
   return (
     `{"object":"cipherDetails","id":"${r.id}","type":${r.type},"organizationId":null,"folderId":${r.folder_id ? `"${r.folder_id}"` : 'null'},` +
     `"favorite":${r.favorite === 1},"edit":true,"viewPassword":true,"permissions":{"delete":true,"restore":true},"organizationUseTotp":true,` +

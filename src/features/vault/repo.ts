@@ -41,7 +41,8 @@ export async function bumpRevision(db: Db, accountId: string, now: number): Prom
 
 /** Deletes a vault: items, folders, devices and keys (the account stays). */
 export async function deleteVault(db: Db, accountId: string): Promise<void> {
-  for (const t of ['vault_ciphers', 'vault_folders', 'vault_devices', 'vault_users'] as const) await db.deleteFrom(t).where('account_id', '=', accountId).execute();
+  for (const t of ['vault_ciphers', 'vault_folders', 'vault_devices', 'vault_users'] as const)
+    await db.deleteFrom(t).where('account_id', '=', accountId).execute();
 }
 
 // ---- devices ----
@@ -78,7 +79,12 @@ export async function deviceByRefreshHash(db: Db, hash: string): Promise<VaultDe
 }
 
 /** Replaces a device's refresh token, only if it still is `oldHash` (so a token is used once). */
-export async function rotateRefresh(db: Db, id: string, oldHash: string, next: { refresh_hash: string; last_used_at: number; refresh_expires_at: number }): Promise<boolean> {
+export async function rotateRefresh(
+  db: Db,
+  id: string,
+  oldHash: string,
+  next: { refresh_hash: string; last_used_at: number; refresh_expires_at: number },
+): Promise<boolean> {
   const r = await db.updateTable('vault_devices').set(next).where('id', '=', id).where('refresh_hash', '=', oldHash).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -92,7 +98,12 @@ export async function deleteDevices(db: Db, accountId: string): Promise<void> {
 }
 
 export async function devicesOf(db: Db, accountId: string) {
-  return db.selectFrom('vault_devices').select(['name', 'type', 'created_at', 'last_used_at']).where('account_id', '=', accountId).orderBy('last_used_at', 'desc').execute();
+  return db
+    .selectFrom('vault_devices')
+    .select(['name', 'type', 'created_at', 'last_used_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('last_used_at', 'desc')
+    .execute();
 }
 
 // ---- ciphers ----
@@ -117,7 +128,12 @@ export async function updateCipher(db: Db, id: string, fields: Partial<Omit<Ciph
   await db.updateTable('vault_ciphers').set(fields).where('id', '=', id).execute();
 }
 
-export async function updateCiphers(db: Db, accountId: string, ids: string[], fields: Partial<Pick<CipherRow, 'deleted_at' | 'folder_id' | 'revision_date'>>): Promise<void> {
+export async function updateCiphers(
+  db: Db,
+  accountId: string,
+  ids: string[],
+  fields: Partial<Pick<CipherRow, 'deleted_at' | 'folder_id' | 'revision_date'>>,
+): Promise<void> {
   await db.updateTable('vault_ciphers').set(fields).where('account_id', '=', accountId).where('id', 'in', ids).execute();
 }
 
@@ -127,12 +143,20 @@ export async function deleteCiphers(db: Db, accountId: string, ids: string[]): P
 
 /** A deleted folder's ciphers stay, in no folder. */
 export async function unfile(db: Db, accountId: string, folderId: string, now: number): Promise<void> {
-  await db.updateTable('vault_ciphers').set({ folder_id: null, revision_date: now }).where('account_id', '=', accountId).where('folder_id', '=', folderId).execute();
+  await db
+    .updateTable('vault_ciphers')
+    .set({ folder_id: null, revision_date: now })
+    .where('account_id', '=', accountId)
+    .where('folder_id', '=', folderId)
+    .execute();
 }
 
 /** Ciphers of an account: live ones, trashed ones, or (`trashed` undefined) all. */
 export async function countCiphers(db: Db, accountId: string, trashed?: boolean): Promise<number> {
-  let q = db.selectFrom('vault_ciphers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('account_id', '=', accountId);
+  let q = db
+    .selectFrom('vault_ciphers')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('account_id', '=', accountId);
   if (trashed !== undefined) q = q.where('deleted_at', trashed ? 'is not' : 'is', null);
   return countAll((await q.executeTakeFirstOrThrow()).n);
 }
@@ -162,6 +186,10 @@ export async function deleteFolder(db: Db, accountId: string, id: string): Promi
 }
 
 export async function countFolders(db: Db, accountId: string): Promise<number> {
-  const row = await db.selectFrom('vault_folders').select((eb) => eb.fn.countAll<number | string>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('vault_folders')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow();
   return countAll(row.n);
 }

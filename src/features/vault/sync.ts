@@ -72,11 +72,7 @@ export function tokenKeys(u: VaultUser) {
  */
 export async function syncJson(h: Hearth, accountId: string): Promise<string> {
   const db = h.store.db;
-  const [user, folders, ciphers] = await Promise.all([
-    vaultUser(h, accountId),
-    repo.folders(db, accountId),
-    repo.ciphers(db, accountId),
-  ]);
+  const [user, folders, ciphers] = await Promise.all([vaultUser(h, accountId), repo.folders(db, accountId), repo.ciphers(db, accountId)]);
   const kdf = kdfOf(user);
   const userDecryption = {
     masterPasswordUnlock: { kdf, masterKeyEncryptedUserKey: user.akey, masterKeyWrappedUserKey: user.akey, salt: user.email },
@@ -87,6 +83,15 @@ export async function syncJson(h: Hearth, accountId: string): Promise<string> {
   if (user.last_sync_at === null || now - user.last_sync_at >= 60_000 || now < user.last_sync_at) {
     await repo.updateUser(db, accountId, { last_sync_at: now });
   }
-  const head = JSON.stringify({ object: 'sync', profile: await profile(h, accountId, user), folders: folders.map(folderJson), collections: [], policies: [], domains: null, sends: [], userDecryption });
+  const head = JSON.stringify({
+    object: 'sync',
+    profile: await profile(h, accountId, user),
+    folders: folders.map(folderJson),
+    collections: [],
+    policies: [],
+    domains: null,
+    sends: [],
+    userDecryption,
+  });
   return `${head.slice(0, -1)},"ciphers":[${ciphers.map(cipherJson).join(',')}]}`;
 }

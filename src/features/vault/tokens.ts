@@ -66,7 +66,13 @@ async function accessToken(h: Hearth, account: Account, u: VaultUser, deviceId: 
     .sign(h.vaultJwtKey);
 }
 
-const issued = (access: string, refresh: string): IssuedTokens => ({ access_token: access, expires_in: ACCESS_TTL_S, token_type: 'Bearer', refresh_token: refresh, scope: 'api offline_access' });
+const issued = (access: string, refresh: string): IssuedTokens => ({
+  access_token: access,
+  expires_in: ACCESS_TTL_S,
+  token_type: 'Bearer',
+  refresh_token: refresh,
+  scope: 'api offline_access',
+});
 
 /**
  * The password grant: the client's master-password hash checked (under the failed-login limits)
@@ -116,7 +122,14 @@ export async function refreshGrant(h: Hearth, refresh: string, clientId: string,
       if (!account || account.securityStamp !== d.stamp) return null;
       const next = randomSecret(48);
       // Rotation: the update only succeeds for the hash presented, so a token is used once.
-      if (!(await repo.rotateRefresh(h.store.db, d.id, d.refresh_hash, { refresh_hash: tokenHash(next), last_used_at: now, refresh_expires_at: now + REFRESH_TTL_MS }))) return null;
+      if (
+        !(await repo.rotateRefresh(h.store.db, d.id, d.refresh_hash, {
+          refresh_hash: tokenHash(next),
+          last_used_at: now,
+          refresh_expires_at: now + REFRESH_TTL_MS,
+        }))
+      )
+        return null;
       return { d, account, next };
     },
     invalidGrant,
@@ -140,4 +153,3 @@ export async function principalForVaultToken(h: Hearth, token: string): Promise<
   if (!device || device.stamp !== account.securityStamp) throw bad('this device has been logged out; log in again');
   return { credential: { kind: 'vault', id: device.id }, account: { id: account.id, username: account.username }, role: 'consumer', owner: false };
 }
-

@@ -52,7 +52,14 @@ function FullName({ me, onChange }: { me: Me; onChange: () => Promise<void> }) {
     });
   return (
     <Form onSubmit={submit} label="Full name" class="form form-inline">
-      <Field label="Full name" hint="Shown in the console, here and to the server's maintainers." value={name} onInput={(v) => (setName(v), setSaved(false))} autocomplete="name" name="full_name" />
+      <Field
+        label="Full name"
+        hint="Shown in the console, here and to the server's maintainers."
+        value={name}
+        onInput={(v) => (setName(v), setSaved(false))}
+        autocomplete="name"
+        name="full_name"
+      />
       <Button type="submit" busy={busy}>
         Save name
       </Button>
@@ -86,8 +93,27 @@ function PasswordCard() {
       {done && <Notice kind="ok">Password changed. Every other session and device of your account was signed out.</Notice>}
       <Form onSubmit={submit} label="Change password">
         <Field label="Current password" type="password" value={oldPassword} onInput={setOld} autocomplete="current-password" required name="oldPassword" />
-        <Field label="New password" hint="At least 8 characters." type="password" value={newPassword} onInput={setNew} autocomplete="new-password" required minLength={8} name="newPassword" />
-        <Field label="New password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={8} name="newPassword2" />
+        <Field
+          label="New password"
+          hint="At least 8 characters."
+          type="password"
+          value={newPassword}
+          onInput={setNew}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="newPassword"
+        />
+        <Field
+          label="New password, again"
+          type="password"
+          value={again}
+          onInput={setAgain}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="newPassword2"
+        />
         <Button type="submit" kind="primary" busy={busy}>
           Change password
         </Button>
@@ -123,7 +149,9 @@ function SessionsCard() {
         </Button>
       }
     >
-      <p class="muted">Where your account is signed in: browsers (console) and scripts (login tokens). A session ends after a day without use, and after 30 days in any case.</p>
+      <p class="muted">
+        Where your account is signed in: browsers (console) and scripts (login tokens). A session ends after a day without use, and after 30 days in any case.
+      </p>
       {action.error && <Notice kind="error">{action.error}</Notice>}
       {message && <Notice kind="ok">{message}</Notice>}
       {error && <Notice kind="error">{error}</Notice>}

@@ -100,7 +100,10 @@ export function DashboardPage() {
         )}
         {!ready.ready && (
           <Notice kind="warn">
-            Waiting for: {Object.entries(ready.waiting).map(([n, c]) => `${n} (${c.status})`).join(', ')}
+            Waiting for:{' '}
+            {Object.entries(ready.waiting)
+              .map(([n, c]) => `${n} (${c.status})`)
+              .join(', ')}
           </Notice>
         )}
       </Card>

@@ -20,7 +20,14 @@ export function DevicesPage() {
         <h1>Devices</h1>
       </div>
       <PairCard onPaired={devices.reload} />
-      <Card title="Your devices" actions={<Button onClick={devices.reload} busy={devices.loading}>Refresh</Button>}>
+      <Card
+        title="Your devices"
+        actions={
+          <Button onClick={devices.reload} busy={devices.loading}>
+            Refresh
+          </Button>
+        }
+      >
         <DeviceList {...devices} />
       </Card>
       <RecoveryCard />

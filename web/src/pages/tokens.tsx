@@ -44,7 +44,8 @@ export function TokensPage() {
       </div>
       <Card title="Create a role token">
         <p class="muted">
-          For monitoring and automation: a token with a role and an expiry, sent as <code>Authorization: Bearer</code>. The server's <code>[security] max_token_ttl</code> caps its life.
+          For monitoring and automation: a token with a role and an expiry, sent as <code>Authorization: Bearer</code>. The server's{' '}
+          <code>[security] max_token_ttl</code> caps its life.
         </p>
         {create.error && <Notice kind="error">{create.error}</Notice>}
         {issued && (
@@ -64,14 +65,27 @@ export function TokensPage() {
           </div>
         )}
         <Form onSubmit={submit} label="Create a role token" class="form form-inline">
-          <Select label="Role" value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: r }))} hint="auditor reads status; maintainer may do anything." />
+          <Select
+            label="Role"
+            value={role}
+            onChange={setRole}
+            options={ROLES.map((r) => ({ value: r, label: r }))}
+            hint="auditor reads status; maintainer may do anything."
+          />
           <Select label="Expires after" value={expiry} onChange={setExpiry} options={EXPIRIES} hint="It cannot be extended; create a new one." />
           <Button type="submit" kind="primary" busy={create.busy}>
             Create token
           </Button>
         </Form>
       </Card>
-      <Card title="Live tokens" actions={<Button onClick={list.reload} busy={list.loading}>Refresh</Button>}>
+      <Card
+        title="Live tokens"
+        actions={
+          <Button onClick={list.reload} busy={list.loading}>
+            Refresh
+          </Button>
+        }
+      >
         {revoke.error && <Notice kind="error">{revoke.error}</Notice>}
         {list.error && <Notice kind="error">{list.error}</Notice>}
         {!list.data ? (

@@ -30,7 +30,14 @@ export function UsersPage({ me }: { me: Me }) {
           await list.reload();
         }}
       />
-      <Card title="Accounts" actions={<Button onClick={list.reload} busy={list.loading}>Refresh</Button>}>
+      <Card
+        title="Accounts"
+        actions={
+          <Button onClick={list.reload} busy={list.loading}>
+            Refresh
+          </Button>
+        }
+      >
         {list.error && <Notice kind="error">{list.error}</Notice>}
         {!list.data ? (
           <Loading what="accounts" />
@@ -96,7 +103,16 @@ function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChan
       {action.error && <Notice kind="error">{action.error}</Notice>}
       {resetting && (
         <Form onSubmit={reset} label={`New password for ${user.username}`} class="form form-inline full">
-          <Field label={`New password for ${user.username}`} hint="At least 8 characters. Signs out its sessions and devices." type="password" value={password} onInput={setPassword} autocomplete="new-password" required minLength={8} />
+          <Field
+            label={`New password for ${user.username}`}
+            hint="At least 8 characters. Signs out its sessions and devices."
+            type="password"
+            value={password}
+            onInput={setPassword}
+            autocomplete="new-password"
+            required
+            minLength={8}
+          />
           <Button type="submit" kind="primary" busy={action.busy}>
             Set password
           </Button>
@@ -124,9 +140,27 @@ function CreateUser({ onCreated }: { onCreated: (name: string) => Promise<void> 
     <Card title="Create an account">
       {action.error && <Notice kind="error">{action.error}</Notice>}
       <Form onSubmit={submit} label="Create an account" class="form form-grid">
-        <Field label="Username" hint="2–31 characters: a–z, 0–9 and _." value={username} onInput={setUsername} required autocomplete="off" name="new-username" />
+        <Field
+          label="Username"
+          hint="2–31 characters: a–z, 0–9 and _."
+          value={username}
+          onInput={setUsername}
+          required
+          autocomplete="off"
+          name="new-username"
+        />
         <Field label="Full name" hint="Optional." value={fullName} onInput={setFullName} autocomplete="off" name="new-full-name" />
-        <Field label="Password" hint="At least 8 characters." type="password" value={password} onInput={setPassword} required minLength={8} autocomplete="new-password" name="new-password" />
+        <Field
+          label="Password"
+          hint="At least 8 characters."
+          type="password"
+          value={password}
+          onInput={setPassword}
+          required
+          minLength={8}
+          autocomplete="new-password"
+          name="new-password"
+        />
         <Select label="Role" value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: r }))} />
         <div class="form-submit">
           <Button type="submit" kind="primary" busy={action.busy}>

@@ -36,7 +36,9 @@ interface VaultRow {
 }
 
 const kdfText = (k: NonNullable<Status['kdf']>) =>
-  k.kdfType === 0 ? `PBKDF2-SHA256, ${k.iterations.toLocaleString('en')} iterations` : `Argon2id, ${k.iterations} iterations, ${k.memory} MiB, ${k.parallelism} lanes`;
+  k.kdfType === 0
+    ? `PBKDF2-SHA256, ${k.iterations.toLocaleString('en')} iterations`
+    : `Argon2id, ${k.iterations} iterations, ${k.memory} MiB, ${k.parallelism} lanes`;
 
 export function VaultPage({ me }: { me: Me }) {
   const status = useLoad(() => call<Status>('vault/status'));
@@ -46,7 +48,14 @@ export function VaultPage({ me }: { me: Me }) {
       <div class="page-head">
         <h1>Vault</h1>
       </div>
-      <Card title="My vault" actions={<Button onClick={status.reload} busy={status.loading}>Refresh</Button>}>
+      <Card
+        title="My vault"
+        actions={
+          <Button onClick={status.reload} busy={status.loading}>
+            Refresh
+          </Button>
+        }
+      >
         {status.error && <Notice kind="error">{status.error}</Notice>}
         {!status.data ? (
           <Loading what="your vault" />
@@ -103,11 +112,14 @@ function ServerInfo({ server, email }: { server: Server | null; email: string })
       </div>
       {server.local_ca ? (
         <p class="muted small">
-          Hearth signs its certificate with its own certificate authority: each device running a Bitwarden app must trust it first — <code>tls/ca.pem</code> in Hearth's home (ask
-          the maintainer; the README's HTTPS section says how for each system). Check the copy you get against this fingerprint: <code class="fingerprint">{server.ca_cert_fingerprint}</code>
+          Hearth signs its certificate with its own certificate authority: each device running a Bitwarden app must trust it first — <code>tls/ca.pem</code> in
+          Hearth's home (ask the maintainer; the README's HTTPS section says how for each system). Check the copy you get against this fingerprint:{' '}
+          <code class="fingerprint">{server.ca_cert_fingerprint}</code>
         </p>
       ) : (
-        <p class="muted small">The server uses its configured certificate (fingerprint <code class="fingerprint">{server.ca_cert_fingerprint}</code>).</p>
+        <p class="muted small">
+          The server uses its configured certificate (fingerprint <code class="fingerprint">{server.ca_cert_fingerprint}</code>).
+        </p>
       )}
     </div>
   );
@@ -167,8 +179,8 @@ function CreateVault({ email, name, onCreated }: { email: string; name: string; 
   if (!webCrypto) {
     return (
       <Notice kind="warn">
-        This browser offers no WebCrypto on this page, so it cannot make the vault's keys: open the console over HTTPS (or on localhost), or create the vault with{' '}
-        <code>hearth vault register</code>.
+        This browser offers no WebCrypto on this page, so it cannot make the vault's keys: open the console over HTTPS (or on localhost), or create the vault
+        with <code>hearth vault register</code>.
       </Notice>
     );
   }
@@ -178,13 +190,32 @@ function CreateVault({ email, name, onCreated }: { email: string; name: string; 
         You have no vault yet. Create one for <strong>{email}</strong>; the Bitwarden apps and the <code>bw</code> CLI then use this server.
       </p>
       <Notice kind="warn">
-        <strong>The master password cannot be recovered.</strong> Your keys are made from it here, in this browser; Hearth never sees it, only a hash of it and your keys encrypted with it. Forget it
-        and the vault is lost — nobody, not even the server's maintainer, can open it.
+        <strong>The master password cannot be recovered.</strong> Your keys are made from it here, in this browser; Hearth never sees it, only a hash of it and
+        your keys encrypted with it. Forget it and the vault is lost — nobody, not even the server's maintainer, can open it.
       </Notice>
       {error && <Notice kind="error">{error}</Notice>}
       <Form onSubmit={submit} label="Create my vault">
-        <Field label="Master password" hint={`At least ${MIN_MASTER_PASSWORD} characters. Not your Hearth password.`} type="password" value={password} onInput={setPassword} autocomplete="new-password" required minLength={MIN_MASTER_PASSWORD} name="master-password" />
-        <Field label="Master password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={MIN_MASTER_PASSWORD} name="master-password2" />
+        <Field
+          label="Master password"
+          hint={`At least ${MIN_MASTER_PASSWORD} characters. Not your Hearth password.`}
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="new-password"
+          required
+          minLength={MIN_MASTER_PASSWORD}
+          name="master-password"
+        />
+        <Field
+          label="Master password, again"
+          type="password"
+          value={again}
+          onInput={setAgain}
+          autocomplete="new-password"
+          required
+          minLength={MIN_MASTER_PASSWORD}
+          name="master-password2"
+        />
         <Field
           label="PBKDF2-SHA256 iterations"
           hint={`${DEFAULT_ITERATIONS.toLocaleString('en')} by default (Bitwarden's). More makes a guessed password slower to try, and unlocking slower. Argon2id is not offered in the browser: use “hearth vault register --kdf argon2id” for it.`}
@@ -212,7 +243,12 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
   const del = useAction();
   const [message, setMessage] = useState<string | null>(null);
   const remove = (v: VaultRow) => {
-    if (!confirm(`Delete the vault of ${v.username} (${v.email})? Its items, folders, keys and device logins are deleted for good; the Hearth account stays. This cannot be undone.`)) return;
+    if (
+      !confirm(
+        `Delete the vault of ${v.username} (${v.email})? Its items, folders, keys and device logins are deleted for good; the Hearth account stays. This cannot be undone.`,
+      )
+    )
+      return;
     void del.run(async () => {
       await call('vault/delete', { username: v.username });
       setMessage(`Deleted the vault of ${v.username}.`);
@@ -220,7 +256,14 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
     });
   };
   return (
-    <Card title="Vaults on this server" actions={<Button onClick={list.reload} busy={list.loading}>Refresh</Button>}>
+    <Card
+      title="Vaults on this server"
+      actions={
+        <Button onClick={list.reload} busy={list.loading}>
+          Refresh
+        </Button>
+      }
+    >
       <p class="muted small">Counts and dates only: Hearth cannot read what a vault holds.</p>
       {message && <Notice kind="ok">{message}</Notice>}
       {del.error && <Notice kind="error">{del.error}</Notice>}
@@ -235,8 +278,12 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
                 <th scope="col">Account</th>
                 <th scope="col">E-mail</th>
                 <th scope="col">KDF</th>
-                <th scope="col" class="num">Items</th>
-                <th scope="col" class="num">Folders</th>
+                <th scope="col" class="num">
+                  Items
+                </th>
+                <th scope="col" class="num">
+                  Folders
+                </th>
                 <th scope="col">Last sync</th>
                 <th scope="col">Devices</th>
                 <th scope="col">

@@ -1,7 +1,16 @@
 /** `/bitwarden/api/accounts/…`: the profile, the security stamp, the master password and KDF. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { need } from '../../../auth/policy.js';
-import { bodies, changeMasterPassword, checkMasterPassword, profile, rotateSecurityStamp, setName, setUserKeyId, vaultUser } from '../../../features/vault/service.js';
+import {
+  bodies,
+  changeMasterPassword,
+  checkMasterPassword,
+  profile,
+  rotateSecurityStamp,
+  setName,
+  setUserKeyId,
+  vaultUser,
+} from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
@@ -13,7 +22,14 @@ const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: '
 export function accountRoutes(hearth: Hearth): RouteDef[] {
   return [
     route({ method: 'GET', url: '/api/accounts/profile', auth: OWN, summary: 'The vault profile', handler: getProfile }),
-    route({ method: ['PUT', 'POST'], url: '/api/accounts/profile', auth: OWN, summary: "Change the vault's display name", body: bodies.ProfileBody, handler: rename }),
+    route({
+      method: ['PUT', 'POST'],
+      url: '/api/accounts/profile',
+      auth: OWN,
+      summary: "Change the vault's display name",
+      body: bodies.ProfileBody,
+      handler: rename,
+    }),
     route({
       method: 'POST',
       url: '/api/accounts/security-stamp',
@@ -38,8 +54,21 @@ export function accountRoutes(hearth: Hearth): RouteDef[] {
       body: bodies.PasswordChangeBody,
       handler: (req, reply) => changePassword(req, reply, true),
     }),
-    route({ method: 'GET', url: '/api/accounts/revision-date', auth: OWN, summary: 'When the vault last changed, in ms since the epoch', handler: revisionDate }),
-    route({ method: 'POST', url: '/api/accounts/key-management/user-key-id', auth: OWN, summary: "Record the id of the client's user key", body: bodies.UserKeyIdBody, handler: userKeyId }),
+    route({
+      method: 'GET',
+      url: '/api/accounts/revision-date',
+      auth: OWN,
+      summary: 'When the vault last changed, in ms since the epoch',
+      handler: revisionDate,
+    }),
+    route({
+      method: 'POST',
+      url: '/api/accounts/key-management/user-key-id',
+      auth: OWN,
+      summary: "Record the id of the client's user key",
+      body: bodies.UserKeyIdBody,
+      handler: userKeyId,
+    }),
   ];
 
   function getProfile(req: CheckedRequest) {

@@ -10,15 +10,43 @@ import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
 
 export function identityRoutes(hearth: Hearth): RouteDef[] {
-  const preloginRoute = (url: string) => route({ method: 'POST', url, auth: PUBLIC, summary: 'KDF settings for an e-mail (defaults for an unknown one)', body: bodies.PreloginBody, handler: kdf });
+  const preloginRoute = (url: string) =>
+    route({ method: 'POST', url, auth: PUBLIC, summary: 'KDF settings for an e-mail (defaults for an unknown one)', body: bodies.PreloginBody, handler: kdf });
   return [
     preloginRoute('/identity/accounts/prelogin/password'),
     preloginRoute('/identity/accounts/prelogin'),
     preloginRoute('/api/accounts/prelogin'),
-    route({ method: 'POST', url: '/identity/accounts/register/finish', auth: PUBLIC, summary: 'Register a vault with client-made keys and a registration token', body: bodies.RegisterBody, handler: registerVault }),
-    route({ method: 'POST', url: '/identity/accounts/register', auth: PUBLIC, summary: 'Register a vault (legacy body); needs a registration token', body: bodies.RegisterBody, handler: registerVault }),
-    route({ method: 'POST', url: '/identity/accounts/register/send-verification-email', auth: PUBLIC, summary: 'Not by e-mail here: registration tokens come from the native API', handler: noEmail }),
-    route({ method: 'POST', url: '/identity/connect/token', auth: PUBLIC, summary: 'OAuth token endpoint: password and refresh_token grants', body: bodies.TokenForm, handler: token }),
+    route({
+      method: 'POST',
+      url: '/identity/accounts/register/finish',
+      auth: PUBLIC,
+      summary: 'Register a vault with client-made keys and a registration token',
+      body: bodies.RegisterBody,
+      handler: registerVault,
+    }),
+    route({
+      method: 'POST',
+      url: '/identity/accounts/register',
+      auth: PUBLIC,
+      summary: 'Register a vault (legacy body); needs a registration token',
+      body: bodies.RegisterBody,
+      handler: registerVault,
+    }),
+    route({
+      method: 'POST',
+      url: '/identity/accounts/register/send-verification-email',
+      auth: PUBLIC,
+      summary: 'Not by e-mail here: registration tokens come from the native API',
+      handler: noEmail,
+    }),
+    route({
+      method: 'POST',
+      url: '/identity/connect/token',
+      auth: PUBLIC,
+      summary: 'OAuth token endpoint: password and refresh_token grants',
+      body: bodies.TokenForm,
+      handler: token,
+    }),
   ];
 
   async function kdf(req: CheckedRequest<typeof bodies.PreloginBody>) {
@@ -42,7 +70,10 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
       if (!f.refresh_token) throw invalidGrant();
       return refreshGrant(hearth, f.refresh_token, f.client_id ?? '', from(req));
     }
-    if (grant !== 'password') throw new HearthError('badRequest', `unsupported grant_type ${JSON.stringify(grant ?? null)}: use password or refresh_token`, { oauth: 'unsupported_grant_type' });
+    if (grant !== 'password')
+      throw new HearthError('badRequest', `unsupported grant_type ${JSON.stringify(grant ?? null)}: use password or refresh_token`, {
+        oauth: 'unsupported_grant_type',
+      });
     if (!f.username || !f.password) throw badRequest('username and password are required');
     const identifier = f.deviceidentifier ?? f.device_identifier;
     if (!identifier || identifier.length > 100) throw badRequest('deviceIdentifier is required');

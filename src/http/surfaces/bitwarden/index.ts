@@ -32,7 +32,10 @@ export const BITWARDEN: SurfaceDescriptor = {
   security: [{ bitwardenBearer: [] }],
   notFound(req, reply) {
     const path = req.url.split('?')[0]!;
-    const { status, body } = bitwardenError(new HearthError('notFound', `no route ${req.method} ${path}: this server does not offer that Bitwarden feature`), false);
+    const { status, body } = bitwardenError(
+      new HearthError('notFound', `no route ${req.method} ${path}: this server does not offer that Bitwarden feature`),
+      false,
+    );
     return reply.status(status).send(body);
   },
 };
@@ -54,6 +57,11 @@ export async function bitwardenSurface(app: FastifyInstance, { hearth }: Surface
   });
   const defaults = { requires: ['store'], tag: 'bitwarden' };
   for (const routes of [identityRoutes, configRoutes, accountRoutes, syncRoutes, cipherRoutes, folderRoutes]) {
-    addRoutes(app, BITWARDEN, routes(hearth).map((r) => ({ ...r, bodyLimit: r.bodyLimit ?? SMALL_BODY_LIMIT })), defaults);
+    addRoutes(
+      app,
+      BITWARDEN,
+      routes(hearth).map((r) => ({ ...r, bodyLimit: r.bodyLimit ?? SMALL_BODY_LIMIT })),
+      defaults,
+    );
   }
 }

@@ -9,7 +9,8 @@ export const BITWARDEN_PREFIX = '/bitwarden';
 export function bitwardenError(err: HearthError, oauth: boolean): { status: number; body: unknown } {
   if (oauth && (err.status === 400 || err.status === 401)) {
     // OAuth's codes: a wrong password or refresh token is invalid_grant; anything else malformed, invalid_request.
-    const error = typeof err.details?.oauth === 'string' ? err.details.oauth : err.code === 'user:badLogin' || err.status === 401 ? 'invalid_grant' : 'invalid_request';
+    const error =
+      typeof err.details?.oauth === 'string' ? err.details.oauth : err.code === 'user:badLogin' || err.status === 401 ? 'invalid_grant' : 'invalid_request';
     return { status: 400, body: { error, error_description: err.message, ErrorModel: { Message: err.message, Object: 'error' } } };
   }
   // A logged-in client logs out on 401/403: "not allowed" is a 400 here.
@@ -41,4 +42,3 @@ export const sendJson = (reply: FastifyReply, text: string) => reply.type('appli
 
 /** The account of the vault token the request came with (the only credential this surface takes). */
 export const accountOf = (req: FastifyRequest): string => vaultAccountOf(req.principal!);
-

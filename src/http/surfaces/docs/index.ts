@@ -33,11 +33,25 @@ const SECURITY_SCHEMES = {
     name: 'Authorization',
     description: 'A login session from bonafide/user/authenticate: `Authorization: Token base64(username:token)`',
   },
-  hearthBearer: { type: 'http', scheme: 'bearer', description: 'A device token (`hd_…`, from pairing or recovery) or a role token (`hr_…`, from /auth, /refresh or token/create)' },
-  hearthSession: { type: 'apiKey', in: 'cookie', name: 'hearth_session', description: "The web console's session cookie from web/login (__Host-hearth_session over HTTPS); needs hearthCsrf too" },
+  hearthBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A device token (`hd_…`, from pairing or recovery) or a role token (`hr_…`, from /auth, /refresh or token/create)',
+  },
+  hearthSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'hearth_session',
+    description: "The web console's session cookie from web/login (__Host-hearth_session over HTTPS); needs hearthCsrf too",
+  },
   hearthCsrf: { type: 'apiKey', in: 'header', name: 'X-Hearth-CSRF', description: 'The CSRF token web/login answered, with the session cookie' },
   adminBasic: { type: 'http', scheme: 'basic', description: 'The admin password as `Authorization: Basic base64(":" + password)`' },
-  bitwardenBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A vault access token from /bitwarden/identity/connect/token (nothing else is taken on the Bitwarden surface)' },
+  bitwardenBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A vault access token from /bitwarden/identity/connect/token (nothing else is taken on the Bitwarden surface)',
+  },
 } as const;
 
 const DOCS_PAGE = `<!doctype html>
@@ -94,12 +108,22 @@ export async function registerDocs(app: FastifyInstance, surfaces: Record<Surfac
   addRoutes(app, DOCS, [
     route({ method: 'GET', url: '/openapi.json', auth: PUBLIC, summary: 'This document', hidden, handler: () => app.swagger() }),
     route({ method: 'GET', url: '/docs', auth: PUBLIC, summary: 'The docs page', hidden, handler: page }),
-    route({ method: 'GET', url: '/docs/init.js', auth: PUBLIC, summary: "The page's script", hidden, handler: (_req, reply: FastifyReply) => reply.type('text/javascript; charset=utf-8').send(DOCS_INIT) }),
+    route({
+      method: 'GET',
+      url: '/docs/init.js',
+      auth: PUBLIC,
+      summary: "The page's script",
+      hidden,
+      handler: (_req, reply: FastifyReply) => reply.type('text/javascript; charset=utf-8').send(DOCS_INIT),
+    }),
     route({ method: 'GET', url: '/docs/:file', auth: PUBLIC, summary: "The page's files", hidden, handler: file }),
   ]);
 
   function page(_req: CheckedRequest, reply: FastifyReply) {
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'").send(DOCS_PAGE);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+      .send(DOCS_PAGE);
   }
 
   function file(req: CheckedRequest, reply: FastifyReply) {
@@ -107,6 +131,9 @@ export async function registerDocs(app: FastifyInstance, surfaces: Record<Surfac
     const type = DOCS_FILES.get(name);
     if (!type) throw notFound(`no docs file ${name}`);
     const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-    return reply.type(type).header('cache-control', 'public, max-age=86400').send(createReadStream(join(dist, name)));
+    return reply
+      .type(type)
+      .header('cache-control', 'public, max-age=86400')
+      .send(createReadStream(join(dist, name)));
   }
 }

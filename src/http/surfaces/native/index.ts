@@ -27,7 +27,10 @@ export const NATIVE: SurfaceDescriptor = {
   security: [{ hearthAuth: [] }, { hearthToken: [] }, { hearthBearer: [] }, { hearthSession: [], hearthCsrf: [] }],
   notFound(req, reply) {
     if (req.method !== 'POST') {
-      return reply.status(405).header('allow', 'POST').send(envelope(new HearthError('methodNotAllowed', 'native commands are called with POST')));
+      return reply
+        .status(405)
+        .header('allow', 'POST')
+        .send(envelope(new HearthError('methodNotAllowed', 'native commands are called with POST')));
     }
     return reply.status(404).send(envelope(new HearthError('notFound', `unknown command ${req.url.slice(5).split('?')[0]}`)));
   },

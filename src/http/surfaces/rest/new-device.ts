@@ -6,13 +6,23 @@ import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 
-export const PhraseBody = Type.Object({ token: Type.String({ maxLength: 400, description: 'the phrase, as its words separated by spaces' }), device: Type.String({ maxLength: 200, description: 'a name for the new device' }) });
+export const PhraseBody = Type.Object({
+  token: Type.String({ maxLength: 400, description: 'the phrase, as its words separated by spaces' }),
+  device: Type.String({ maxLength: 200, description: 'a name for the new device' }),
+});
 
 export function newDeviceRoutes(hearth: Hearth): RouteDef[] {
   return [
     route({ method: 'POST', url: '/auth/new_device', auth: needMinting('consumer'), summary: 'A pairing phrase for a new device', handler: pair }),
     route({ method: 'DELETE', url: '/auth/new_device', auth: need('consumer'), summary: 'Cancel the pending pairing phrase', handler: unpair }),
-    route({ method: 'POST', url: '/auth/new_device/authorize', auth: PUBLIC, summary: 'Trade a pairing phrase for a device token', body: PhraseBody, handler: authorize }),
+    route({
+      method: 'POST',
+      url: '/auth/new_device/authorize',
+      auth: PUBLIC,
+      summary: 'Trade a pairing phrase for a device token',
+      body: PhraseBody,
+      handler: authorize,
+    }),
   ];
 
   async function pair(req: CheckedRequest) {

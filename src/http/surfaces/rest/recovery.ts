@@ -16,8 +16,22 @@ const CreateBody = Type.Object({
 export function recoveryRoutes(hearth: Hearth): RouteDef[] {
   return [
     route({ method: 'GET', url: '/auth/recovery_token', auth: need('consumer'), summary: 'Recovery token status', handler: status }),
-    route({ method: 'POST', url: '/auth/recovery_token', auth: needMinting('consumer'), summary: 'Generate a recovery token', body: CreateBody, handler: create }),
-    route({ method: 'POST', url: '/auth/recovery_token/use', auth: PUBLIC, summary: 'Trade the recovery token for a device token', body: PhraseBody, handler: use }),
+    route({
+      method: 'POST',
+      url: '/auth/recovery_token',
+      auth: needMinting('consumer'),
+      summary: 'Generate a recovery token',
+      body: CreateBody,
+      handler: create,
+    }),
+    route({
+      method: 'POST',
+      url: '/auth/recovery_token/use',
+      auth: PUBLIC,
+      summary: 'Trade the recovery token for a device token',
+      body: PhraseBody,
+      handler: use,
+    }),
   ];
 
   function status(req: CheckedRequest) {

@@ -11,7 +11,14 @@ const ListQuery = Type.Object({ withMainUser: Type.Optional(Type.String({ descri
 
 export function userRoutes(hearth: Hearth): RouteDef[] {
   return [
-    route({ method: 'GET', url: '/users', auth: need('auditor'), summary: 'Usernames; with withMainUser=true the owner first', querystring: ListQuery, handler: list }),
+    route({
+      method: 'GET',
+      url: '/users',
+      auth: need('auditor'),
+      summary: 'Usernames; with withMainUser=true the owner first',
+      querystring: ListQuery,
+      handler: list,
+    }),
     route({ method: 'POST', url: '/users', auth: needMinting('maintainer'), summary: 'Create a user', body: CreateBody, handler: create }),
     route({ method: 'DELETE', url: '/users/:username', auth: need('maintainer'), summary: 'Delete a user', handler: remove }),
   ];

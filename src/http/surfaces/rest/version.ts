@@ -6,5 +6,11 @@ import { route, type RouteDef } from '../../surface.js';
 export const SELFPRIVACY_API_VERSION = '1.2.7';
 
 export const versionRoutes = (): RouteDef[] => [
-  route({ method: 'GET', url: '/api/version', auth: PUBLIC, summary: 'The SelfPrivacy API version served', handler: () => ({ version: SELFPRIVACY_API_VERSION }) }),
+  route({
+    method: 'GET',
+    url: '/api/version',
+    auth: PUBLIC,
+    summary: 'The SelfPrivacy API version served',
+    handler: () => ({ version: SELFPRIVACY_API_VERSION }),
+  }),
 ];
