@@ -157,8 +157,6 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.HEARTH_HOME || join(homedir(), '.config', 'hearth'));
 }
 
-type Sections = typeof CONFIG_SCHEMA.properties;
-
 function sectionSchema(section: string): Record<string, TSchema> | undefined {
   const sections = CONFIG_SCHEMA.properties as Record<string, { properties: Record<string, TSchema> }>;
   return Object.hasOwn(sections, section) ? sections[section]!.properties : undefined;
@@ -167,17 +165,6 @@ function sectionSchema(section: string): Record<string, TSchema> | undefined {
 /** A key's schema, only for keys declared here (never `constructor` or `__proto__`). */
 function keySchema(keys: Record<string, TSchema>, key: string): TSchema | undefined {
   return Object.hasOwn(keys, key) ? keys[key] : undefined;
-}
-
-/** Every documented key as `section.key`, with its schema (for docs and tests). */
-export function configKeys(): { section: string; key: string; schema: TSchema }[] {
-  const out: { section: string; key: string; schema: TSchema }[] = [];
-  for (const [section, s] of Object.entries(CONFIG_SCHEMA.properties as Sections)) {
-    for (const [key, schema] of Object.entries(s.properties as Record<string, TSchema>)) {
-      out.push({ section, key, schema });
-    }
-  }
-  return out;
 }
 
 function describeType(schema: TSchema): string {

@@ -42,7 +42,11 @@ describe('the official bw CLI against hearthd', { skip }, () => {
     'config server, login, sync, folders and items of every type, trash/restore/delete, lock/unlock, a second device, logout',
     { timeout: 600_000 },
     async () => {
-      const ran = await bwScenario(`${https}/bitwarden`, join(d.home, 'tls', 'ca.pem'), 'alice@home.example', PASSWORD);
+      const ran = await bwScenario(`${https}/bitwarden`, join(d.home, 'tls', 'ca.pem'), 'alice@home.example', PASSWORD).catch((err: Error) => {
+        // When bw fails, say what the daemon was doing: its last lines and whether it still runs.
+        const exit = d.proc.exitCode ?? d.proc.signalCode ?? 'still running';
+        throw new Error(`${err.message}\n--- hearthd (${exit}), last output:\n${d.output().slice(-4000)}`);
+      });
       assert.ok(ran.length > 30);
       // bw answered everything without one failed request.
       const seen = d.logs().filter((l) => l.msg === 'request' && l.surface === 'bitwarden');
