@@ -159,7 +159,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     if (e.status === 401 && route.challenge) void reply.header('www-authenticate', route.challenge);
-    const { status, body } = (surfaceOf(req) ?? SURFACES.native).error(e, req);
+    const { status, body } = (surfaceOf(req) ?? surfaceOfPath(req.url.split('?')[0]!) ?? SURFACES.native).error(e, req);
     return reply.status(status).send(body);
   });
   // An unknown path: the surface owning its prefix answers (each has its own 404/405/401 rules).

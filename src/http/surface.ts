@@ -77,6 +77,8 @@ export interface RouteDef<B extends TSchema = TUnknown> {
   security?: Security;
   /** Left out of the OpenAPI document (static files). */
   hidden?: boolean;
+  /** Content types of the body, where not JSON alone (the OAuth token endpoint takes forms). */
+  consumes?: string[];
   handler: (req: CheckedRequest<B>, reply: FastifyReply) => unknown;
 }
 
@@ -102,6 +104,7 @@ export function addRoutes(
             tags: [defaults.tag ?? surface.name],
             ...(r.body ? { body: r.body } : {}),
             ...(r.querystring ? { querystring: r.querystring } : {}),
+            ...(r.consumes ? { consumes: r.consumes } : {}),
           },
       handler: r.handler as RouteOptions['handler'],
       ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),

@@ -66,7 +66,9 @@ forEachStore('vault', (store) => {
     );
     assert.equal(other.status, 400);
     assert.match(other.body.message, /not on this server's domain/);
-    const ok = await finish(t);
+    // A client may send null for the older fields it leaves unused: the newer ones are read.
+    const legacyNulls = { masterPasswordHash: null, userSymmetricKey: null, key: null, keys: null, kdf: null, kdfIterations: null, token: null };
+    const ok = await call({ url: d.url }, '/bitwarden/identity/accounts/register/finish', { ...registerFinishBody(reg, t), ...legacyNulls });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.deepEqual(ok.body, { object: 'register', captchaBypassToken: '' });
     const again = await finish(t);

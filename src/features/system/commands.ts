@@ -58,10 +58,10 @@ export const COMMANDS: readonly Command[] = [
     summary: 'The credential this call was made with: kind, account, role',
     params: NoParams,
     result: Type.Object({
-      credential: NullableString,
+      credential: Type.String({ description: 'global, session, device or role' }),
       credential_id: Type.Optional(Type.String()),
-      account: NullableString,
-      role: NullableString,
+      account: Type.Union([Type.String(), Type.Null()], { description: "null for the server owner's global token and its devices" }),
+      role: Type.String(),
       owner: Type.Boolean(),
     }),
     auth: need('consumer'),

@@ -47,8 +47,7 @@ export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Re
   return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls } };
 }
 
-export function whoami(principal: Principal | null) {
-  if (!principal) return { credential: null, account: null, role: null, owner: false };
+export function whoami(principal: Principal) {
   return {
     credential: principal.credential.kind,
     credential_id: principal.credential.id,

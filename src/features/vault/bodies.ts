@@ -10,16 +10,18 @@ import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typ
 /** A body object: the fields listed are typed, others are allowed and ignored. */
 const Body = <T extends TProperties>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: true, ...(description ? { description } : {}) });
-const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+/**
+ * A field a client may leave out or send as null: clients send null for what they do not use, and
+ * the vault falls back from a newer field to an older one (`masterPasswordUnlock` → `key`).
+ */
+const Opt = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const Text = (maxLength = 100_000) => Type.String({ maxLength });
-const NullableText = (maxLength = 100_000) => Type.Union([Type.String({ maxLength }), Type.Null()]);
-const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 
-export const KdfBody = Body({ kdfType: Opt(Type.Integer()), iterations: Opt(Type.Integer()), memory: Opt(NullableInt), parallelism: Opt(NullableInt) });
+export const KdfBody = Body({ kdfType: Opt(Type.Integer()), iterations: Opt(Type.Integer()), memory: Opt(Type.Integer()), parallelism: Opt(Type.Integer()) });
 export type KdfBody = Static<typeof KdfBody>;
 
 /** The KDF as the older bodies send it, at the top level. */
-const LegacyKdf = { kdf: Opt(Type.Integer()), kdfIterations: Opt(Type.Integer()), kdfMemory: Opt(NullableInt), kdfParallelism: Opt(NullableInt) };
+const LegacyKdf = { kdf: Opt(Type.Integer()), kdfIterations: Opt(Type.Integer()), kdfMemory: Opt(Type.Integer()), kdfParallelism: Opt(Type.Integer()) };
 
 export const PreloginBody = Body({ email: Opt(Text(320)) });
 
@@ -27,7 +29,7 @@ const KeyPair = Body({ publicKey: Opt(Text(4000)), encryptedPrivateKey: Opt(Text
 
 export const RegisterBody = Body({
   email: Opt(Text(320)),
-  name: Opt(NullableText(1000)),
+  name: Opt(Text(1000)),
   masterPasswordHash: Opt(Text(200)),
   masterPasswordAuthentication: Opt(Body({ masterPasswordAuthenticationHash: Opt(Text(200)), salt: Opt(Text(320)), kdf: Opt(KdfBody) })),
   masterPasswordUnlock: Opt(Body({ masterKeyWrappedUserKey: Opt(Text()), salt: Opt(Text(320)), kdf: Opt(KdfBody) })),
@@ -46,8 +48,8 @@ export const TokenForm = Body({
   grant_type: Opt(Text(100)),
   username: Opt(Text(320)),
   password: Opt(Text(1024)),
-  refresh_token: Opt(Text(1024)),
-  client_id: Opt(Text(100)),
+  refresh_token: Opt(Text()),
+  client_id: Opt(Text()),
   deviceidentifier: Opt(Text(200)),
   device_identifier: Opt(Text(200)),
   devicetype: Opt(Type.Union([Text(20), Type.Number()])),
@@ -57,7 +59,7 @@ export const TokenForm = Body({
 });
 export type TokenForm = Static<typeof TokenForm>;
 
-export const ProfileBody = Body({ name: Opt(NullableText(1000)) });
+export const ProfileBody = Body({ name: Opt(Text(1000)) });
 export const SecretVerificationBody = Body({ masterPasswordHash: Opt(Text(200)) });
 
 export const PasswordChangeBody = Body({
@@ -98,7 +100,7 @@ export const CipherBody = Body(
   "a cipher: type, name and the type's data, EncStrings as the client encrypted them",
 );
 
-export const CipherCreateBody = Body({ cipher: CipherBody, collectionIds: Opt(Type.Array(Type.String())) });
+export const CipherCreateBody = Body({ cipher: CipherBody, collectionIds: Opt(Type.Array(Type.Unknown())) });
 
 /** Bulk operations on ciphers. */
 export const IdsBody = Body({ ids: Opt(Type.Array(Type.Unknown(), { maxItems: 5000 })), folderId: Opt(Type.Unknown()) });

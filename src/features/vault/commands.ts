@@ -66,9 +66,6 @@ export const COMMANDS: readonly Command[] = [
     params: Params({ username: Username() }),
     result: Type.Object({ deleted: Type.String() }),
     auth: need('maintainer'),
-    run: async ({ hearth }, p) => {
-      await vault.deleteVault(hearth, p.username);
-      return { deleted: p.username };
-    },
+    run: async ({ hearth }, p) => ({ deleted: await vault.deleteVault(hearth, p.username) }),
   }),
 ];

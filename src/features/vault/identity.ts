@@ -53,8 +53,8 @@ export async function vaultUser(h: Hearth, accountId: string): Promise<VaultUser
 }
 
 /** Prelogin: the KDF settings of a vault, or the defaults for an e-mail with none. */
-export async function prelogin(h: Hearth, email: string | undefined): Promise<KdfSettings> {
-  if (email === undefined) throw badRequest('email is required');
+export async function prelogin(h: Hearth, email: string | null | undefined): Promise<KdfSettings> {
+  if (email == null) throw badRequest('email is required');
   const u = await vaultUserByEmail(h, email);
   return u ? kdfOf(u) : DEFAULT_KDF;
 }
@@ -97,13 +97,13 @@ export async function registrationToken(h: Hearth, principal: Principal, usernam
 
 /** The KDF fields older bodies carry at the top level. */
 interface LegacyKdf {
-  kdf?: number;
-  kdfIterations?: number;
+  kdf?: number | null;
+  kdfIterations?: number | null;
   kdfMemory?: number | null;
   kdfParallelism?: number | null;
 }
 
-function kdfFrom(v: KdfBody | undefined, legacy: LegacyKdf): KdfSettings {
+function kdfFrom(v: KdfBody | null | undefined, legacy: LegacyKdf): KdfSettings {
   const k: KdfBody = v ?? { kdfType: legacy.kdf, iterations: legacy.kdfIterations, memory: legacy.kdfMemory, parallelism: legacy.kdfParallelism };
   const kdfType = k.kdfType ?? 0;
   const iterations = k.iterations ?? NaN;
@@ -130,7 +130,7 @@ const sameKdf = (a: KdfSettings, b: KdfSettings) =>
  * Hearth account's `username@domain` and the token one issued for that account.
  */
 export async function register(h: Hearth, b: RegisterBody): Promise<void> {
-  if (b.email === undefined) throw badRequest('email is required');
+  if (b.email == null) throw badRequest('email is required');
   const email = b.email.trim().toLowerCase();
   const username = normalizeUsername(h, email, 'email');
   const hash = b.masterPasswordAuthentication?.masterPasswordAuthenticationHash ?? b.masterPasswordHash;
@@ -140,18 +140,18 @@ export async function register(h: Hearth, b: RegisterBody): Promise<void> {
   const keys = b.userAsymmetricKeys ?? b.keys;
   const publicKey = keys?.publicKey;
   const privateKey = keys?.encryptedPrivateKey;
-  if (publicKey === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(publicKey)) throw badRequest('userAsymmetricKeys.publicKey must be base64');
+  if (publicKey == null || !/^[A-Za-z0-9+/]+={0,2}$/.test(publicKey)) throw badRequest('userAsymmetricKeys.publicKey must be base64');
   if (!isEncString(privateKey)) throw badRequest('userAsymmetricKeys.encryptedPrivateKey must be an EncString');
   const kdf = kdfFrom(b.masterPasswordUnlock?.kdf ?? b.masterPasswordAuthentication?.kdf, b);
   for (const part of [b.masterPasswordAuthentication, b.masterPasswordUnlock]) {
-    if (part === undefined) continue;
-    if (part.salt !== undefined && part.salt !== email) throw badRequest('the salt must be the e-mail, trimmed and lowercased');
-    if (part.kdf !== undefined && !sameKdf(kdfFrom(part.kdf, {}), kdf))
+    if (part == null) continue;
+    if (part.salt != null && part.salt !== email) throw badRequest('the salt must be the e-mail, trimmed and lowercased');
+    if (part.kdf != null && !sameKdf(kdfFrom(part.kdf, {}), kdf))
       throw badRequest('masterPasswordAuthentication and masterPasswordUnlock must use the same KDF');
   }
   const name = typeof b.name === 'string' ? b.name.slice(0, 50) : '';
   const token = b.emailVerificationToken ?? b.token;
-  if (token === undefined) {
+  if (token == null) {
     throw badRequest('registration needs a token: get one with "hearth vault registration_token" and send it as emailVerificationToken');
   }
   const passwordHash = await hashPassword(hash);
@@ -184,12 +184,12 @@ export async function register(h: Hearth, b: RegisterBody): Promise<void> {
 // ---- the master password -------------------------------------------------------------------
 
 /** Checks the master-password hash of a logged-in client (for security-stamp changes). */
-export async function checkMasterPassword(h: Hearth, principal: Principal, clientHash: string | undefined, from: From): Promise<VaultUser> {
+export async function checkMasterPassword(h: Hearth, principal: Principal, clientHash: string | null | undefined, from: From): Promise<VaultUser> {
   const u = await vaultUser(h, vaultAccountOf(principal));
   return guarded(
     h,
     { ...from, username: u.email, accountId: u.account_id },
-    async () => (clientHash !== undefined && (await verifyPassword(u.password_hash, clientHash)) ? u : null),
+    async () => (clientHash != null && (await verifyPassword(u.password_hash, clientHash)) ? u : null),
     () => badRequest("masterPasswordHash is not this account's master password"),
   );
 }
@@ -202,13 +202,13 @@ export async function checkMasterPassword(h: Hearth, principal: Principal, clien
 export async function changeMasterPassword(h: Hearth, principal: Principal, b: PasswordChangeBody, from: From, kdfChange: boolean): Promise<void> {
   const u = await checkMasterPassword(h, principal, b.masterPasswordHash, from);
   const newHash = b.authenticationData?.masterPasswordAuthenticationHash ?? b.newMasterPasswordHash;
-  if (newHash === undefined || newHash.length < 20) throw badRequest('newMasterPasswordHash is required');
+  if (newHash == null || newHash.length < 20) throw badRequest('newMasterPasswordHash is required');
   const key = b.unlockData?.masterKeyWrappedUserKey ?? b.key;
   if (!isEncString(key)) throw badRequest('key (the user key wrapped with the new master key) must be an EncString');
   const kdf = kdfChange ? kdfFrom(b.unlockData?.kdf ?? b.authenticationData?.kdf, b) : kdfOf(u);
   for (const part of [b.authenticationData, b.unlockData]) {
-    if (part?.salt !== undefined && part.salt !== u.email) throw badRequest('the salt must be the e-mail, trimmed and lowercased');
-    if (part?.kdf !== undefined && !sameKdf(kdfFrom(part.kdf, {}), kdf)) throw badRequest('authenticationData and unlockData must use the same KDF');
+    if (part?.salt != null && part.salt !== u.email) throw badRequest('the salt must be the e-mail, trimmed and lowercased');
+    if (part?.kdf != null && !sameKdf(kdfFrom(part.kdf, {}), kdf)) throw badRequest('authenticationData and unlockData must use the same KDF');
   }
   const passwordHash = await hashPassword(newHash);
   await h.store.db.transaction().execute(async (tx) => {
@@ -236,8 +236,8 @@ async function newStamp(tx: Db, accountId: string, now: number): Promise<void> {
 }
 
 /** Stores the client's user-key id (once; bitwarden/server answers 400 on a second set). */
-export async function setUserKeyId(h: Hearth, accountId: string, id: string | undefined): Promise<void> {
-  if (id === undefined || !/^[0-9a-f]{32}$/.test(id)) throw badRequest('userKeyId must be 32 lowercase hex digits');
+export async function setUserKeyId(h: Hearth, accountId: string, id: string | null | undefined): Promise<void> {
+  if (id == null || !/^[0-9a-f]{32}$/.test(id)) throw badRequest('userKeyId must be 32 lowercase hex digits');
   const u = await vaultUser(h, accountId);
   if (u.user_key_id === id) return;
   if (u.user_key_id !== null) throw badRequest('User key id is already set.');

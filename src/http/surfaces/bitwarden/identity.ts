@@ -45,6 +45,7 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
       auth: PUBLIC,
       summary: 'OAuth token endpoint: password and refresh_token grants',
       body: bodies.TokenForm,
+      consumes: ['application/x-www-form-urlencoded', 'application/json'],
       handler: token,
     }),
   ];

@@ -23,7 +23,7 @@ import { syncRoutes } from './sync.js';
 export const BITWARDEN: SurfaceDescriptor = {
   name: 'bitwarden',
   schemes: ['bitwarden'],
-  prefixes: [`${BITWARDEN_PREFIX}/`],
+  prefixes: [BITWARDEN_PREFIX],
   error: (err, req) => bitwardenError(err, req.routeOptions.url?.endsWith('/connect/token') ?? false),
   // Tokens, keys and vault data: no cache keeps any of it.
   cacheControl: 'no-store',

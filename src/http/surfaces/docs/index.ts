@@ -89,7 +89,9 @@ export async function registerDocs(app: FastifyInstance, surfaces: Record<Surfac
   app.addHook('onRoute', (r: RouteOptions) => {
     const config = r.config as Partial<HearthRouteConfig> | undefined;
     if (!config?.auth || !config.surface || !r.schema) return;
-    const security = config.security ?? (isPublic(config.auth) ? [] : surfaces[config.surface].security);
+    const own = surfaces[config.surface].security;
+    // Public: no credential; public but identifying: none, or any the surface takes (`{}` is "none").
+    const security = config.security ?? (isPublic(config.auth) ? (config.auth.identify ? [{}, ...own] : []) : own);
     r.schema = { ...r.schema, security } as unknown as typeof r.schema;
   });
   await app.register(swagger, {
@@ -101,6 +103,20 @@ export async function registerDocs(app: FastifyInstance, surfaces: Record<Surfac
         description: `hearthd native API version ${API_VERSION}. Every native command is POST /API/<group>/<command> with JSON params (an object, or a positional array in the documented order) and answers {"result": …, "error": null} or {"result": null, "error": {"code", "message"}}.`,
       },
       components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    // A body with no required field may be left out (a command with no params, `/refresh`).
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const { openapiObject } = document;
+      for (const ops of Object.values(openapiObject.paths ?? {})) {
+        for (const op of Object.values(
+          ops as Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } }>,
+        )) {
+          const content = op?.requestBody?.content;
+          if (content && Object.values(content).every((c) => !c.schema?.required?.length)) op.requestBody!.required = false;
+        }
+      }
+      return openapiObject;
     },
   });
 
