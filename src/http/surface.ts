@@ -7,7 +7,7 @@
  */
 import type { Static, TSchema, TUnknown } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify';
-import type { AuthRequirement } from '../auth/policy.js';
+import type { AuthRequirement, PublicRequirement, RoleRequirement } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { HearthError } from '../kernel/errors.js';
 import type { Hearth } from '../kernel/hearth.js';
@@ -82,8 +82,23 @@ export interface RouteDef<B extends TSchema = TUnknown> {
   handler: (req: CheckedRequest<B>, reply: FastifyReply) => unknown;
 }
 
-/** A route, its handler typed by its body schema. */
-export const route = <B extends TSchema = TUnknown>(def: RouteDef<B>): RouteDef => def as unknown as RouteDef;
+/** A request the policy let through to a route that needs a credential: it has a principal. */
+export type AuthedRequest<B extends TSchema = TUnknown> = CheckedRequest<B> & { principal: Principal };
+
+/** A route that needs a credential: its handler sees the principal (no assertions in the handlers). */
+export interface AuthedRouteDef<B extends TSchema> extends Omit<RouteDef<B>, 'auth' | 'handler'> {
+  auth: RoleRequirement;
+  handler: (req: AuthedRequest<B>, reply: FastifyReply) => unknown;
+}
+
+/** A route, its handler typed by its body schema and, where it needs a credential, given the principal. */
+export function route<B extends TSchema = TUnknown>(def: AuthedRouteDef<B>): RouteDef;
+export function route<B extends TSchema = TUnknown>(def: RouteDef<B> & { auth: PublicRequirement }): RouteDef;
+export function route<B extends TSchema = TUnknown>(def: RouteDef<B> | AuthedRouteDef<B>): RouteDef {
+  // The one widening: the server runs a handler only after `authorize` passed, which for a role
+  // requirement means the principal is there.
+  return def as unknown as RouteDef;
+}
 
 /** Registers a surface's routes, each declaring its auth and surface as the server requires. */
 export function addRoutes(

@@ -13,7 +13,7 @@ import {
 } from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
-import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
+import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 import { accountOf, sendJson } from './shared.js';
 
 const OWN = need('consumer');
@@ -71,31 +71,31 @@ export function accountRoutes(hearth: Hearth): RouteDef[] {
     }),
   ];
 
-  function getProfile(req: CheckedRequest) {
+  function getProfile(req: AuthedRequest) {
     return profile(hearth, accountOf(req));
   }
 
-  async function rename(req: CheckedRequest<typeof bodies.ProfileBody>) {
+  async function rename(req: AuthedRequest<typeof bodies.ProfileBody>) {
     await setName(hearth, accountOf(req), req.body.name ?? null);
     return profile(hearth, accountOf(req));
   }
 
-  async function newStamp(req: CheckedRequest<typeof bodies.SecretVerificationBody>, reply: FastifyReply) {
-    await checkMasterPassword(hearth, req.principal!, req.body.masterPasswordHash, from(req));
+  async function newStamp(req: AuthedRequest<typeof bodies.SecretVerificationBody>, reply: FastifyReply) {
+    await checkMasterPassword(hearth, req.principal, req.body.masterPasswordHash, from(req));
     await rotateSecurityStamp(hearth, accountOf(req));
     return reply.status(204).send();
   }
 
-  async function changePassword(req: CheckedRequest<typeof bodies.PasswordChangeBody>, reply: FastifyReply, kdfChange: boolean) {
-    await changeMasterPassword(hearth, req.principal!, req.body, from(req), kdfChange);
+  async function changePassword(req: AuthedRequest<typeof bodies.PasswordChangeBody>, reply: FastifyReply, kdfChange: boolean) {
+    await changeMasterPassword(hearth, req.principal, req.body, from(req), kdfChange);
     return reply.status(200).send();
   }
 
-  async function revisionDate(req: CheckedRequest, reply: FastifyReply) {
+  async function revisionDate(req: AuthedRequest, reply: FastifyReply) {
     return sendJson(reply, String((await vaultUser(hearth, accountOf(req))).revision_date));
   }
 
-  async function userKeyId(req: CheckedRequest<typeof bodies.UserKeyIdBody>, reply: FastifyReply) {
+  async function userKeyId(req: AuthedRequest<typeof bodies.UserKeyIdBody>, reply: FastifyReply) {
     await setUserKeyId(hearth, accountOf(req), req.body.userKeyId);
     return reply.status(200).send();
   }

@@ -7,7 +7,7 @@ import { need } from '../../../auth/policy.js';
 import * as items from '../../../features/vault/service.js';
 import { bodies } from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
-import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
+import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 import { accountOf, CIPHER_BODY_LIMIT, sendJson } from './shared.js';
 
 const OWN = need('consumer');
@@ -71,49 +71,49 @@ export function cipherRoutes(hearth: Hearth): RouteDef[] {
     route({ method: 'PUT', url: '/api/ciphers/:id/restore', auth: OWN, summary: 'Restore a cipher from the trash', handler: restoreOne }),
   ];
 
-  async function list(req: CheckedRequest, reply: FastifyReply) {
+  async function list(req: AuthedRequest, reply: FastifyReply) {
     return sendJson(reply, await items.listCiphers(hearth, accountOf(req)));
   }
-  async function create(req: CheckedRequest<typeof bodies.CipherBody>, reply: FastifyReply) {
+  async function create(req: AuthedRequest<typeof bodies.CipherBody>, reply: FastifyReply) {
     return sendJson(reply, await items.createCipher(hearth, accountOf(req), req.body));
   }
   /** `/ciphers/create` wraps the cipher with its collections (organizations only). */
-  async function createWrapped(req: CheckedRequest<typeof bodies.CipherCreateBody>, reply: FastifyReply) {
+  async function createWrapped(req: AuthedRequest<typeof bodies.CipherCreateBody>, reply: FastifyReply) {
     return sendJson(reply, await items.createCipher(hearth, accountOf(req), req.body.cipher));
   }
-  async function trashMany(req: CheckedRequest<Ids>, reply: FastifyReply) {
+  async function trashMany(req: AuthedRequest<Ids>, reply: FastifyReply) {
     await items.trashCiphers(hearth, accountOf(req), req.body);
     return reply.status(200).send();
   }
-  async function deleteMany(req: CheckedRequest<Ids>, reply: FastifyReply) {
+  async function deleteMany(req: AuthedRequest<Ids>, reply: FastifyReply) {
     await items.deleteCiphers(hearth, accountOf(req), req.body);
     return reply.status(200).send();
   }
-  async function restoreMany(req: CheckedRequest<Ids>, reply: FastifyReply) {
+  async function restoreMany(req: AuthedRequest<Ids>, reply: FastifyReply) {
     return sendJson(reply, await items.restoreCiphers(hearth, accountOf(req), req.body));
   }
-  async function move(req: CheckedRequest<Ids>, reply: FastifyReply) {
+  async function move(req: AuthedRequest<Ids>, reply: FastifyReply) {
     await items.moveCiphers(hearth, accountOf(req), req.body);
     return reply.status(200).send();
   }
-  async function one(req: CheckedRequest, reply: FastifyReply) {
+  async function one(req: AuthedRequest, reply: FastifyReply) {
     return sendJson(reply, await items.getCipher(hearth, accountOf(req), req.params.id!));
   }
-  async function update(req: CheckedRequest<typeof bodies.CipherBody>, reply: FastifyReply) {
+  async function update(req: AuthedRequest<typeof bodies.CipherBody>, reply: FastifyReply) {
     return sendJson(reply, await items.updateCipher(hearth, accountOf(req), req.params.id!, req.body));
   }
-  async function partial(req: CheckedRequest<typeof bodies.PartialCipherBody>, reply: FastifyReply) {
+  async function partial(req: AuthedRequest<typeof bodies.PartialCipherBody>, reply: FastifyReply) {
     return sendJson(reply, await items.partialCipher(hearth, accountOf(req), req.params.id!, req.body));
   }
-  async function trashOne(req: CheckedRequest, reply: FastifyReply) {
+  async function trashOne(req: AuthedRequest, reply: FastifyReply) {
     await items.trashCipher(hearth, accountOf(req), req.params.id!);
     return reply.status(200).send();
   }
-  async function deleteOne(req: CheckedRequest, reply: FastifyReply) {
+  async function deleteOne(req: AuthedRequest, reply: FastifyReply) {
     await items.deleteCipher(hearth, accountOf(req), req.params.id!);
     return reply.status(200).send();
   }
-  async function restoreOne(req: CheckedRequest, reply: FastifyReply) {
+  async function restoreOne(req: AuthedRequest, reply: FastifyReply) {
     return sendJson(reply, await items.restoreCipher(hearth, accountOf(req), req.params.id!));
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { need } from '../../../auth/policy.js';
 import { bodies, createFolder, deleteFolder, getFolder, listFolders, updateFolder } from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
-import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
+import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 import { accountOf } from './shared.js';
 
 const OWN = need('consumer');
@@ -32,7 +32,7 @@ export function folderRoutes(hearth: Hearth): RouteDef[] {
     route({ method: 'POST', url: '/api/folders/:id/delete', auth: OWN, summary: 'Delete a folder (its ciphers stay, in no folder)', handler: remove }),
   ];
 
-  async function remove(req: CheckedRequest, reply: FastifyReply) {
+  async function remove(req: AuthedRequest, reply: FastifyReply) {
     await deleteFolder(hearth, accountOf(req), req.params.id!);
     return reply.status(200).send();
   }

@@ -1,5 +1,6 @@
 /** What the Bitwarden surface's resource files share: its error shape, body limits, replies. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { Principal } from '../../../auth/principal.js';
 import { vaultAccountOf } from '../../../features/vault/service.js';
 import type { HearthError } from '../../../kernel/errors.js';
 
@@ -41,4 +42,4 @@ export const SMALL_BODY_LIMIT = 64 * 1024;
 export const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(Buffer.from(text));
 
 /** The account of the vault token the request came with (the only credential this surface takes). */
-export const accountOf = (req: FastifyRequest): string => vaultAccountOf(req.principal!);
+export const accountOf = (req: { principal: Principal }): string => vaultAccountOf(req.principal);

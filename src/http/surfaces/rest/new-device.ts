@@ -4,7 +4,7 @@ import { need, needMinting, PUBLIC } from '../../../auth/policy.js';
 import { authorizeDevice, cancelPairing, newPairing } from '../../../features/pairing/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
-import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
+import { route, type AuthedRequest, type CheckedRequest, type RouteDef } from '../../surface.js';
 
 export const PhraseBody = Type.Object({
   token: Type.String({ maxLength: 400, description: 'the phrase, as its words separated by spaces' }),
@@ -25,13 +25,13 @@ export function newDeviceRoutes(hearth: Hearth): RouteDef[] {
     }),
   ];
 
-  async function pair(req: CheckedRequest) {
-    const { token } = await newPairing(hearth, req.principal!);
+  async function pair(req: AuthedRequest) {
+    const { token } = await newPairing(hearth, req.principal);
     return { token };
   }
 
-  async function unpair(req: CheckedRequest) {
-    await cancelPairing(hearth, req.principal!);
+  async function unpair(req: AuthedRequest) {
+    await cancelPairing(hearth, req.principal);
     return { message: 'New device key deleted' };
   }
 

@@ -4,7 +4,7 @@ import { need, needMinting, PUBLIC } from '../../../auth/policy.js';
 import { createRecovery, recoveryStatus, useRecovery } from '../../../features/pairing/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { clientAddress } from '../../client.js';
-import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
+import { route, type AuthedRequest, type CheckedRequest, type RouteDef } from '../../surface.js';
 import { PhraseBody } from './new-device.js';
 
 /** The app sends nulls for "no expiry" and "unlimited". */
@@ -34,12 +34,12 @@ export function recoveryRoutes(hearth: Hearth): RouteDef[] {
     }),
   ];
 
-  function status(req: CheckedRequest) {
-    return recoveryStatus(hearth, req.principal!);
+  function status(req: AuthedRequest) {
+    return recoveryStatus(hearth, req.principal);
   }
 
-  function create(req: CheckedRequest<typeof CreateBody>) {
-    return createRecovery(hearth, req.principal!, req.body);
+  function create(req: AuthedRequest<typeof CreateBody>) {
+    return createRecovery(hearth, req.principal, req.body);
   }
 
   async function use(req: CheckedRequest<typeof PhraseBody>) {

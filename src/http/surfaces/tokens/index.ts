@@ -15,7 +15,7 @@ import type { Hearth } from '../../../kernel/hearth.js';
 import { authorization } from '../../authenticate.js';
 import { clientAddress } from '../../client.js';
 import { lenientJson } from '../../json.js';
-import { addRoutes, route, type CheckedRequest, type RouteDef, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
+import { addRoutes, route, type AuthedRequest, type CheckedRequest, type RouteDef, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
 export const TOKENS: SurfaceDescriptor = {
   name: 'tokens',
@@ -66,9 +66,9 @@ function tokenRoutes(hearth: Hearth): RouteDef[] {
     return reply.status(201).send(await issueRoleToken(hearth, req.body));
   }
 
-  async function refresh(req: CheckedRequest<typeof TokenRequest>, reply: FastifyReply) {
+  async function refresh(req: AuthedRequest<typeof TokenRequest>, reply: FastifyReply) {
     const token = authorization(req.headers, 'bearer') ?? '';
-    return reply.status(201).send(await refreshRoleToken(hearth, req.principal!, token, req.body));
+    return reply.status(201).send(await refreshRoleToken(hearth, req.principal, token, req.body));
   }
 }
 
