@@ -245,7 +245,9 @@ export function apiMarkdown(): string {
     'On any error `hearth` exits non-zero with `hearth: <code>: <message>` on stderr (with `--json`,',
     '`{"error": {"code", "message"}}`). The CLI\'s own codes: `cli:mismatch` (two password entries differ),',
     '`cli:noInput` (stdin ran out of lines), `cli:cancelled` (Ctrl-C at a prompt), and `daemon:…` when',
-    'no daemon can be reached or started.',
+    'no daemon can be reached or started. `hearth daemon start` also fails, with `daemon:componentFailed`',
+    'naming the component and the cause, when hearthd runs but a component failed (a store it cannot',
+    'open, say); hearthd keeps running, so `hearth daemon status` and `hearth daemon stop` still work.',
   ];
   const groups = new Map<string, Command[]>();
   for (const cmd of COMMANDS) {

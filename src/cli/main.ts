@@ -66,6 +66,23 @@ async function waitUsable(loaded: LoadedConfig, ms = 20000): Promise<boolean> {
   return false;
 }
 
+/**
+ * A daemon that runs with a failed component (a store it cannot open, say) is not "started":
+ * the CLI names the component and the cause, and exits non-zero. The daemon keeps running, so
+ * `hearth core status` and `hearth daemon stop` still work.
+ */
+async function refuseFailedComponents(loaded: LoadedConfig): Promise<void> {
+  const status = (await call(loaded, 'core/status', {})) as { childrenStatus: Record<string, { status: string; error: string | null }> };
+  const failed = Object.entries(status.childrenStatus).filter(([, c]) => c.status === 'failed');
+  if (failed.length) {
+    const causes = failed.map(([name, c]) => `${name}: ${c.error ?? 'failed'}`).join('; ');
+    throw new CliError(
+      'daemon:componentFailed',
+      `hearthd runs (pid ${runningPid(loaded.home)}) but is not usable: ${causes}. Fix it, then "hearth daemon stop" and start again`,
+    );
+  }
+}
+
 /** Reaches the daemon, starting it when none answers (unless --no-start). */
 async function ensureDaemon(loaded: LoadedConfig): Promise<void> {
   if (await isUsable(endpointFor(loaded))) return;
@@ -187,6 +204,7 @@ daemon
       const { pid, log } = await startDaemon(loaded);
       say(`hearthd started (pid ${pid}, log ${log})`);
     }
+    await refuseFailedComponents(loaded);
     if (globals().json) await output('', { running: true, pid: runningPid(loaded.home) });
   });
 daemon

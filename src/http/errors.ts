@@ -25,6 +25,16 @@ function describeValidation(errors: AjvError[], context: string | undefined): st
       return `unknown parameter "${field ? field + '.' : ''}${String(e.params.additionalProperty)}"`;
     case 'required':
       return `missing parameter "${field ? field + '.' : ''}${String(e.params.missingProperty)}"`;
+    case 'const': {
+      // A choice of values (a union of literals, like a role): name them all, not "equal to constant".
+      const allowed = errors.filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath).map((x) => JSON.stringify(x.params.allowedValue));
+      const what = field ? `parameter "${field}"` : where;
+      return allowed.length > 1 ? `${what} must be one of ${allowed.join(', ')}` : `${what} must be ${allowed[0]}`;
+    }
+    case 'enum': {
+      const what = field ? `parameter "${field}"` : where;
+      return `${what} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    }
     default:
       return field ? `parameter "${field}" ${e.message}` : `${where} ${e.message}`;
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { PG_BASE, pgSkip } from '../support/pg.js';
 import { runCli, tempHome } from '../support/helpers.js';
 
 describe('hearth CLI', () => {
@@ -111,5 +112,30 @@ describe('hearth CLI', () => {
     const r = await runCli(['core', 'version'], { HEARTH_HOME: bad });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /hearth: daemon:startFailed: hearthd exited with code 2 \(log: .*hearthd\.log\)\nhearthd: .*readable by others/);
+  });
+});
+
+describe('hearth daemon start with a store that cannot be used', async () => {
+  const skip = await pgSkip();
+  const home = tempHome();
+  // A PostgreSQL server that answers, with a database that does not exist: it needs the owner.
+  const missing = new URL(PG_BASE);
+  missing.pathname = `/hearth_missing_${process.pid}`;
+  const env = { HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '', HEARTH_STORE_URL: missing.toString() };
+  after(async () => {
+    await runCli(['daemon', 'stop'], env);
+  });
+
+  it('exits non-zero naming the component and its cause; the daemon still answers status and stop', { skip }, async () => {
+    const r = await runCli(['daemon', 'start'], env);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /hearth: daemon:componentFailed: hearthd runs \(pid \d+\) but is not usable: store: .*hearth_missing_/);
+    const status = await runCli(['--json', 'daemon', 'status'], env);
+    assert.equal(status.code, 0);
+    assert.equal(JSON.parse(status.stdout).childrenStatus.store.status, 'failed');
+    const again = await runCli(['daemon', 'start'], env);
+    assert.notEqual(again.code, 0, 'a second start says the same');
+    const stop = await runCli(['daemon', 'stop'], env);
+    assert.equal(stop.code, 0, stop.stderr);
   });
 });

@@ -146,6 +146,9 @@ forEachStore('failed-login limits', (store) => {
       ['127.0.0.1'],
       'every failure counted against the real peer',
     );
+    // The attempt the limit refused is in the log too, with the reason it was refused.
+    assert.deepEqual({ reason: log.body.result[0].reason, success: log.body.result[0].success }, { reason: 'rateLimited', success: false });
+    assert.equal(log.body.result.length, 11);
   });
 
   store.it("per account: after 5 failures strangers wait, twice as long each time, up to 15 minutes; the owner's own address still logs in", async () => {
@@ -288,7 +291,9 @@ describe('replicas on PostgreSQL share the counters', async () => {
       assertLimited(await authorize(b, '192.0.2.33'), /from this network/);
 
       const log = await call(b, 'auth/log', { failures: true, limit: 100 });
-      assert.equal(log.body.result.filter((e: { address: string }) => e.address === '192.0.2.33').length, 10, 'one log for both replicas');
+      const fromThere = (log.body.result as { address: string; reason: string }[]).filter((e) => e.address === '192.0.2.33');
+      assert.equal(fromThere.filter((e) => e.reason !== 'rateLimited').length, 10, 'one log for both replicas');
+      assert.equal(fromThere.filter((e) => e.reason === 'rateLimited').length, 2, 'and the refused attempts are in it too');
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await drop();

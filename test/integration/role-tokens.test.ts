@@ -63,6 +63,10 @@ describe('role tokens', () => {
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.match(r.body.error, /role must be one of consumer, creator, auditor, maintainer|expiry must be/);
     }
+    // The native command names the roles too, not "must be equal to constant".
+    const native = await call(d, 'token/create', { role: 'god', expiry: 60 });
+    assert.equal(native.status, 400);
+    assert.equal(native.body.error.message, 'parameter "role" must be one of "consumer", "creator", "auditor", "maintainer"');
     const long = await auth(anon(), 'admin-secret-pw', { role: 'consumer', expiry: 10 ** 7 });
     assert.equal(long.status, 201);
     assert.equal(Date.parse(long.body.expires_at), d.clock.now() + 7200 * 1000);

@@ -123,6 +123,12 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
 export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promise<T | null>, failure: () => HearthError): Promise<T> {
   const buckets = bucketsOf(attempt.address);
   const key = nameKey(attempt);
+  // An attempt refused by a limit is logged too (the owner sees who keeps trying), not counted.
+  const refuse = async (err: HearthError): Promise<never> => {
+    await log(h, attempt, false, err.code);
+    await prune(h, h.clock.now());
+    throw err;
+  };
   const once = async (): Promise<{ result: T } | null> => {
     const now = h.clock.now();
     const windows = buckets.flatMap((b) => Object.values(windowKeys(b, now)));
@@ -131,10 +137,10 @@ export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promi
     const rows = await repo.counters(h.store.db, keys);
     const counts = new Map(rows.map((r) => [r.key, r]));
     const over = windows.find((w) => (counts.get(w.key)?.count ?? 0) >= w.limit);
-    if (over) throw rateLimited(over.resetAt, now, 'from this network');
+    if (over) return refuse(rateLimited(over.resetAt, now, 'from this network'));
     const backoff = key ? counts.get(key) : undefined;
     if (backoff && backoff.reset_at > now && !(attempt.accountId && (await isKnownAddress(h, attempt.accountId, attempt.address, now)))) {
-      throw rateLimited(backoff.reset_at, now, 'for this account');
+      return refuse(rateLimited(backoff.reset_at, now, 'for this account'));
     }
 
     const result = await check();
