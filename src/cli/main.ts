@@ -10,7 +10,7 @@ import { paramNames } from '../api/command.js';
 import { buildParams, flagOf } from './params.js';
 import { COMMANDS } from '../api/registry.js';
 import type { Command } from '../api/command.js';
-import { ConfigError, loadConfig, type LoadedConfig } from '../kernel/config.js';
+import { ConfigError, defaultHome, loadConfig, type LoadedConfig } from '../kernel/config.js';
 import { runningPid } from '../daemon/home.js';
 import { checkNewPassword, hashPassword } from '../auth/passwords.js';
 import { HearthError } from '../kernel/errors.js';
@@ -111,6 +111,8 @@ const GROUPS: Record<string, string> = {
   recovery: 'the recovery token, which gives device tokens',
   token: 'role tokens for automation',
   auth: 'the login log',
+  web: "the web console's sessions: log in and out, list and end sessions, change the password",
+  vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
 };
 
 function addCommand(cmd: Command): void {
@@ -190,56 +192,119 @@ program.commands
     });
   });
 
-const daemon = program.command('daemon').description('start, stop or inspect hearthd');
+/**
+ * The configuration, or, when hearth.toml cannot be loaded, the home it belongs to and what is
+ * wrong: enough to find a running daemon (its pid file) and to stop it, which must not depend on
+ * a file the user may be in the middle of editing.
+ */
+function configOrHome(): { loaded: LoadedConfig; home: string; broken: null } | { loaded: null; home: string; broken: ConfigError } {
+  try {
+    const loaded = config();
+    return { loaded, home: loaded.home, broken: null };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { loaded: null, home: defaultHome(), broken: err };
+  }
+}
+
+const warnBroken = (broken: ConfigError) =>
+  say(`hearth: warning: the configuration has an error (${broken.message}); hearthd will not start again until it is fixed ("hearth config check")`);
+
+async function waitExited(home: string, pid: number, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (runningPid(home) !== null && Date.now() < deadline) await sleep(50);
+  if (runningPid(home) !== null) throw new CliError('daemon:stopTimeout', `hearthd (pid ${pid}) has not exited yet`);
+}
+
+/** Stops the home's daemon gracefully: `core/stop`, or SIGTERM when the configuration is broken. */
+async function stopDaemon(): Promise<void> {
+  const { loaded, home, broken } = configOrHome();
+  const pid = runningPid(home);
+  if (broken) warnBroken(broken);
+  if (pid === null) return say('hearthd is not running');
+  if (loaded) {
+    await call(loaded, 'core/stop', {});
+    await waitExited(home, pid, loaded.config.server.shutdown_timeout + 5);
+  } else {
+    // SIGTERM stops it as gracefully as core/stop does; its own shutdown_timeout bounds the wait.
+    process.kill(pid, 'SIGTERM');
+    await waitExited(home, pid, 3600);
+  }
+  say(`hearthd stopped (pid ${pid})`);
+}
+
+async function startOrKeep(): Promise<void> {
+  const loaded = config();
+  const pid = runningPid(loaded.home);
+  if (pid !== null) {
+    if (!(await waitUsable(loaded))) throw new CliError('daemon:notReady', `hearthd (pid ${pid}) is running but not ready; see its log`);
+    say(`hearthd is already running (pid ${pid})`);
+  } else {
+    const { pid, log } = await startDaemon(loaded);
+    say(`hearthd started (pid ${pid}, log ${log})`);
+  }
+  await refuseFailedComponents(loaded);
+}
+
+const daemon = program.command('daemon').description('start, stop, restart or inspect hearthd');
 daemon
   .command('start')
   .description('start hearthd in the background (if it is not running) and wait until it is ready')
   .action(async () => {
-    const loaded = config();
-    const pid = runningPid(loaded.home);
-    if (pid !== null) {
-      if (!(await waitUsable(loaded))) throw new CliError('daemon:notReady', `hearthd (pid ${pid}) is running but not ready; see its log`);
-      say(`hearthd is already running (pid ${pid})`);
-    } else {
-      const { pid, log } = await startDaemon(loaded);
-      say(`hearthd started (pid ${pid}, log ${log})`);
-    }
-    await refuseFailedComponents(loaded);
-    if (globals().json) await output('', { running: true, pid: runningPid(loaded.home) });
+    await startOrKeep();
+    if (globals().json) await output('', { running: true, pid: runningPid(config().home) });
   });
 daemon
   .command('stop')
-  .description('stop hearthd gracefully and wait until it has exited')
+  .description('stop hearthd gracefully and wait until it has exited (also when hearth.toml has an error)')
   .action(async () => {
-    const loaded = config();
-    const pid = runningPid(loaded.home);
-    if (pid === null) {
-      say('hearthd is not running');
-    } else {
-      await call(loaded, 'core/stop', {});
-      const deadline = Date.now() + (loaded.config.server.shutdown_timeout + 5) * 1000;
-      while (runningPid(loaded.home) !== null && Date.now() < deadline) await sleep(50);
-      if (runningPid(loaded.home) !== null) throw new CliError('daemon:stopTimeout', `hearthd (pid ${pid}) has not exited yet`);
-      say(`hearthd stopped (pid ${pid})`);
-    }
+    await stopDaemon();
     if (globals().json) await output('', { running: false });
+  });
+daemon
+  .command('restart')
+  .description('stop hearthd (if it runs), then start it with the configuration as it is now')
+  .action(async () => {
+    // Check the configuration first: a restart must not stop a daemon that could not start again.
+    const { broken } = configOrHome();
+    if (broken) throw broken;
+    await stopDaemon();
+    await startOrKeep();
+    if (globals().json) await output('', { running: true, pid: runningPid(config().home) });
   });
 daemon
   .command('status')
   .description('whether hearthd runs, and the state of its components (exit 3 when it does not run)')
   .action(async () => {
-    const loaded = config();
-    const pid = runningPid(loaded.home);
+    const { loaded, home, broken } = configOrHome();
+    const pid = runningPid(home);
+    if (broken) warnBroken(broken);
     if (pid === null) {
       if (globals().json) await output('', { running: false });
       else process.stdout.write('hearthd is not running\n');
       process.exitCode = 3;
       return;
     }
+    if (!loaded) {
+      // Without a configuration the CLI cannot know where to ask; the pid is what it can tell.
+      if (globals().json) return output('', { running: true, pid, config_error: broken.message });
+      return void process.stdout.write(`pid      ${pid}\nhearthd is running (its components cannot be asked while hearth.toml has an error)\n`);
+    }
     const status = await call(loaded, 'core/status', {});
     if (globals().json) return output('', { running: true, pid, ...(status as object) });
     process.stdout.write(`pid      ${pid}\n`);
     await output('core/status', status);
+  });
+
+program
+  .command('config')
+  .description('the configuration')
+  .command('check')
+  .description('load hearth.toml and the HEARTH_* variables as hearthd would, and say what is wrong (exit 1) or that it is fine')
+  .action(async () => {
+    const loaded = config();
+    if (globals().json) return output('', { ok: true, home: loaded.home });
+    process.stdout.write(`the configuration of ${loaded.home} is fine\n`);
   });
 
 const admin = program.command('admin').description('local tasks for the server owner (no daemon needed)');

@@ -39,7 +39,7 @@ describe('hearth CLI', () => {
     const top = await runCli(['--help'], env);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /core\s+core commands/);
-    assert.match(top.stdout, /daemon\s+start, stop or inspect hearthd/);
+    assert.match(top.stdout, /daemon\s+start, stop, restart or inspect hearthd/);
     const core = await runCli(['core', '--help'], env);
     for (const c of ['version', 'stats', 'status', 'whoami', 'stop']) assert.match(core.stdout, new RegExp(`\\n  ${c}\\s`));
   });
@@ -137,5 +137,50 @@ describe('hearth daemon start with a store that cannot be used', async () => {
     assert.notEqual(again.code, 0, 'a second start says the same');
     const stop = await runCli(['daemon', 'stop'], env);
     assert.equal(stop.code, 0, stop.stderr);
+  });
+});
+
+describe('hearth daemon with a hearth.toml broken while hearthd runs', () => {
+  const home = tempHome();
+  const env = { HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '' };
+  const toml = join(home, 'hearth.toml');
+  after(async () => {
+    writeFileSync(toml, '');
+    await runCli(['daemon', 'stop'], env);
+  });
+
+  it('status and stop still work and say what is wrong; config check names the key; restart refuses until it is fixed', async () => {
+    assert.equal((await runCli(['daemon', 'start'], env)).code, 0);
+    const pid = Number(readFileSync(join(home, 'hearthd.pid'), 'utf8'));
+    writeFileSync(toml, '[server]\nlisten = 7070\n');
+
+    const check = await runCli(['config', 'check'], env);
+    assert.equal(check.code, 1);
+    assert.match(check.stderr, /hearth: config: .*\[server\] listen/);
+
+    const status = await runCli(['daemon', 'status'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`pid +${pid}`));
+    assert.match(status.stderr, /warning: the configuration has an error \(.*\[server\] listen/);
+
+    const restart = await runCli(['daemon', 'restart'], env);
+    assert.equal(restart.code, 1, 'a restart would not come back: it refuses, and the daemon keeps running');
+    assert.match(restart.stderr, /hearth: config: /);
+    assert.equal(Number(readFileSync(join(home, 'hearthd.pid'), 'utf8')), pid);
+
+    const stop = await runCli(['daemon', 'stop'], env);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stderr, new RegExp(`hearthd stopped \\(pid ${pid}\\)`));
+    assert.ok(!existsSync(join(home, 'hearthd.pid')), 'it stopped cleanly (its pid file is gone)');
+
+    writeFileSync(toml, '');
+    assert.equal((await runCli(['config', 'check'], env)).code, 0);
+    assert.equal((await runCli(['daemon', 'start'], env)).code, 0);
+    const first = Number(readFileSync(join(home, 'hearthd.pid'), 'utf8'));
+    const restarted = await runCli(['daemon', 'restart'], env);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const second = Number(readFileSync(join(home, 'hearthd.pid'), 'utf8'));
+    assert.notEqual(second, first, 'a new process');
+    assert.equal((await runCli(['--json', 'core', 'version'], env)).code, 0);
   });
 });
