@@ -103,10 +103,11 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
       ['LAST USED', (d) => when(d.last_used)],
       ['THIS ONE', (d) => yes(d.is_caller)],
     ]),
-  'token/list': (rows: { id: string; role: string; issued_at: string; expires_at: string; revoked: boolean }[]) =>
+  'token/list': (rows: { id: string; role: string; label: string; issued_at: string; expires_at: string; revoked: boolean }[]) =>
     table(rows, [
       ['ID', (t) => t.id],
       ['ROLE', (t) => t.role],
+      ['LABEL', (t) => t.label || '-'],
       ['ISSUED', (t) => when(t.issued_at)],
       ['EXPIRES', (t) => when(t.expires_at)],
       ['STATE', (t) => (t.revoked ? 'revoked' : 'active')],

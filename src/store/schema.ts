@@ -57,6 +57,8 @@ export interface RoleTokensTable {
   expires_at: number;
   chain_started_at: number;
   revoked_at: number | null;
+  /** What it is for, as its maker named it (0004). */
+  label: ColumnType<string, string | undefined, string>;
 }
 
 export interface RateCountersTable {

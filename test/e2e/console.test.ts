@@ -141,10 +141,12 @@ describe('the web console in Chromium', async () => {
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByRole('heading', { name: 'Create a role token' }).waitFor();
     await page.getByText('No live tokens').waitFor();
+    await page.getByLabel('Label (optional)').fill('backup script');
     await page.getByRole('button', { name: 'Create token' }).click();
     const key = await page.locator('code.token').getAttribute('data-token');
     assert.match(key ?? '', /^hr_/);
     await page.getByRole('cell', { name: 'auditor' }).waitFor();
+    await page.getByRole('cell', { name: 'backup script' }).waitFor();
     await shot(page, '06-api-tokens');
     // The token works as Bearer on the API.
     const r = await fetch(`${d.url}/API/core/status`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });

@@ -96,12 +96,14 @@ describe('role tokens', () => {
   });
 
   it('/refresh: a new key, the old one revoked at once; the role may go down, never up', async () => {
-    const { key } = (await auth(anon(), 'admin-secret-pw', { role: 'creator', expiry: 600 })).body;
+    const { key, label } = (await auth(anon(), 'admin-secret-pw', { role: 'creator', expiry: 600, label: 'monitoring' })).body;
+    assert.equal(label, 'monitoring');
     const up = await call(anon(), '/refresh', { role: 'maintainer' }, { headers: bearer(key) });
     assert.equal(up.status, 403);
     const down = await call(anon(), '/refresh', { role: 'consumer', expiry: 300 }, { headers: bearer(key) });
     assert.equal(down.status, 201, JSON.stringify(down.body));
     assert.equal(down.body.role, 'consumer');
+    assert.equal(down.body.label, 'monitoring', 'a refresh keeps the label');
     assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(key) })).status, 401, 'the old key is revoked');
     assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(down.body.key) })).body.result.role, 'consumer');
     const again = await call(anon(), '/refresh', {}, { headers: bearer(key) });
@@ -148,6 +150,19 @@ describe('role tokens', () => {
     assert.equal((await call(d, 'token/revoke', [id])).status, 200);
     assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(key) })).status, 401);
     assert.equal((await call(d, 'token/revoke', ['no-such-id'])).status, 404);
+    // A label says what a token is for; the console and `token list` show the id's first 8
+    // characters, and those name it for token/revoke too.
+    const labelled = (await call(d, 'token/create', { role: 'auditor', expiry: 600, label: '  backup script ' })).body.result;
+    assert.equal(labelled.label, 'backup script');
+    const listed = (await call(d, 'token/list')).body.result.find((t: { id: string }) => t.id === labelled.id);
+    assert.equal(listed.label, 'backup script');
+    const short = labelled.id.slice(0, 8);
+    const byPrefix = await call(d, 'token/revoke', [short]);
+    assert.equal(byPrefix.status, 200, JSON.stringify(byPrefix.body));
+    assert.equal(byPrefix.body.result.revoked, labelled.id, 'it answers the whole id');
+    assert.equal((await call(anon(), 'core/whoami', undefined, { headers: bearer(labelled.key) })).status, 401);
+    assert.equal((await call(d, 'token/revoke', [labelled.id.slice(0, 7)])).status, 404, 'fewer than 8 characters name nothing');
+    assert.equal((await call(d, 'token/create', { role: 'auditor', expiry: 600, label: 'x'.repeat(101) })).status, 400);
     const byAuditor = await call(anon(), 'token/list', undefined, { headers: bearer((await call(d, 'token/create', ['auditor', 600])).body.result.key) });
     assert.equal(byAuditor.status, 403, "listing tokens is the owner's");
   });

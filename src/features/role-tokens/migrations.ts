@@ -1,4 +1,4 @@
-/** The record of issued role tokens (part of 0002). */
+/** The record of issued role tokens (part of 0002), and their labels (0004). */
 import type { MigrationPart } from '../../store/migrate.js';
 
 export const MIGRATIONS: readonly MigrationPart[] = [
@@ -15,6 +15,17 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('chain_started_at', 'bigint', (c) => c.notNull())
         .addColumn('revoked_at', 'bigint')
+        .execute();
+    },
+  },
+  {
+    id: '0004_role_token_labels',
+    needs: ['0002_credentials'],
+    async up(db) {
+      // What a role token is for ("backup script"), so the owner can tell them apart.
+      await db.schema
+        .alterTable('role_tokens')
+        .addColumn('label', 'text', (c) => c.notNull().defaultTo(''))
         .execute();
     },
   },

@@ -77,6 +77,17 @@ export async function principalForRoleToken(h: Hearth, token: string): Promise<P
 export interface IssueRequest {
   role?: unknown;
   expiry?: unknown;
+  /** What the token is for (at most 100 characters); a refresh keeps the old one unless given. */
+  label?: string;
+}
+
+const MAX_LABEL = 100;
+
+function checkLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  const trimmed = label.trim();
+  if (trimmed.length > MAX_LABEL) throw badRequest(`label must be at most ${MAX_LABEL} characters`);
+  return trimmed;
 }
 
 function checkRole(role: unknown): Role {
@@ -95,10 +106,11 @@ export interface IssuedToken {
   key: string;
   id: string;
   role: Role;
+  label: string;
   expires_at: string;
 }
 
-async function issue(h: Hearth, role: Role, expirySeconds: number, chain: number, revokes?: string): Promise<IssuedToken> {
+async function issue(h: Hearth, role: Role, expirySeconds: number, chain: number, label: string, revokes?: string): Promise<IssuedToken> {
   const now = h.clock.now();
   const ttl = Math.min(expirySeconds, h.config.security.max_token_ttl) * 1000;
   const chainEnd = chain + h.config.security.max_token_chain * 1000;
@@ -110,15 +122,15 @@ async function issue(h: Hearth, role: Role, expirySeconds: number, chain: number
       // Only one refresh of a token wins, however many race (a token revoked meanwhile gets nothing).
       if (!(await repo.revoke(tx, revokes, now))) throw new HearthError('user:badAuth', 'the role token has been revoked');
     }
-    await repo.insert(tx, { id: claims.jti, role, issued_at: now, expires_at: exp, chain_started_at: chain, revoked_at: null });
+    await repo.insert(tx, { id: claims.jti, role, issued_at: now, expires_at: exp, chain_started_at: chain, revoked_at: null, label });
   });
-  return { key: seal(h.roleTokenKey, claims), id: claims.jti, role, expires_at: new Date(exp).toISOString() };
+  return { key: seal(h.roleTokenKey, claims), id: claims.jti, role, label, expires_at: new Date(exp).toISOString() };
 }
 
 /** A new chain: for `/auth` (after the admin password) and the owner's `token/create`. */
 export async function issueRoleToken(h: Hearth, req: IssueRequest): Promise<IssuedToken> {
   const role = checkRole(req.role);
-  return issue(h, role, checkExpiry(req.expiry), h.clock.now());
+  return issue(h, role, checkExpiry(req.expiry), h.clock.now(), checkLabel(req.label) ?? '');
 }
 
 /**
@@ -131,7 +143,8 @@ export async function refreshRoleToken(h: Hearth, principal: Principal, token: s
   const role = req.role === undefined ? claims.role : checkRole(req.role);
   if (!roleCovers(claims.role, role)) throw new HearthError('forbidden', `a ${claims.role} token cannot be refreshed into a ${role} token`);
   const expiry = req.expiry === undefined ? Math.round((claims.exp - claims.iat) / 1000) : checkExpiry(req.expiry);
-  return issue(h, role, expiry, claims.chain, claims.jti);
+  const label = checkLabel(req.label) ?? (await repo.find(h.store.db, claims.jti))?.label ?? '';
+  return issue(h, role, expiry, claims.chain, label, claims.jti);
 }
 
 /** Role tokens not yet expired, newest first. */
@@ -140,6 +153,7 @@ export async function listRoleTokens(h: Hearth) {
   return rows.map((r) => ({
     id: r.id,
     role: r.role,
+    label: r.label,
     issued_at: new Date(r.issued_at).toISOString(),
     expires_at: new Date(r.expires_at).toISOString(),
     chain_started_at: new Date(r.chain_started_at).toISOString(),
@@ -147,11 +161,29 @@ export async function listRoleTokens(h: Hearth) {
   }));
 }
 
-export async function revokeRoleToken(h: Hearth, id: string): Promise<void> {
+/** The shortest id prefix a token may be named by (what the console and `token list` show). */
+export const MIN_ID_PREFIX = 8;
+
+/** A token's whole id from its id or a prefix of it (as the console shows it); 404 unknown, 400 ambiguous. */
+async function resolveId(h: Hearth, idOrPrefix: string): Promise<string> {
+  const wanted = idOrPrefix.trim().toLowerCase();
+  if (!new RegExp(`^[0-9a-f-]{${MIN_ID_PREFIX},36}$`).test(wanted)) {
+    throw notFound(`no role token ${idOrPrefix}: give its id, or at least its first ${MIN_ID_PREFIX} characters, as token/list shows them`);
+  }
+  const ids = await repo.idsStartingWith(h.store.db, wanted, 2);
+  if (ids.length === 0) throw notFound(`no role token ${idOrPrefix}`);
+  if (ids.length > 1) throw badRequest(`${idOrPrefix} is the start of more than one token's id: give more of it`);
+  return ids[0]!;
+}
+
+/** Ends a role token (named by its id or a prefix of at least 8 characters); answers its whole id. */
+export async function revokeRoleToken(h: Hearth, idOrPrefix: string): Promise<string> {
   const db = h.store.db;
-  if (!(await repo.revoke(db, id, h.clock.now())) && !(await repo.exists(db, id))) throw notFound(`no role token ${id}`);
+  const id = await resolveId(h, idOrPrefix);
+  await repo.revoke(db, id, h.clock.now());
   // Expired ids are no use to anyone: forget them.
   await repo.deleteExpired(db, h.clock.now());
+  return id;
 }
 
 /** The admin password (Swarm Bee's): its hash lives in config; `/auth` checks it under the login limits. */

@@ -1,11 +1,12 @@
 /** API tokens (maintainers): role tokens for automation — create with an expiry, copy once, revoke. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
 
 interface RoleToken {
   id: string;
   role: string;
+  label: string;
   issued_at: string;
   expires_at: string;
   revoked: boolean;
@@ -22,12 +23,14 @@ export function TokensPage() {
   const list = useLoad(() => call<RoleToken[]>('token/list'));
   const [role, setRole] = useState('auditor');
   const [expiry, setExpiry] = useState('3600');
+  const [label, setLabel] = useState('');
   const [issued, setIssued] = useState<{ key: string; role: string; expires_at: string } | null>(null);
   const create = useAction();
   const revoke = useAction();
   const submit = () =>
     create.run(async () => {
-      setIssued(await call('token/create', { role, expiry: Number(expiry) }));
+      setIssued(await call('token/create', { role, expiry: Number(expiry), ...(label.trim() ? { label: label.trim() } : {}) }));
+      setLabel('');
       await list.reload();
     });
   const doRevoke = (id: string) => {
@@ -73,6 +76,7 @@ export function TokensPage() {
             hint="auditor reads status; maintainer may do anything."
           />
           <Select label="Expires after" value={expiry} onChange={setExpiry} options={EXPIRIES} hint="It cannot be extended; create a new one." />
+          <Field label="Label (optional)" value={label} onInput={setLabel} hint="What it is for, e.g. backup script." />
           <Button type="submit" kind="primary" busy={create.busy}>
             Create token
           </Button>
@@ -95,6 +99,7 @@ export function TokensPage() {
             <thead>
               <tr>
                 <th scope="col">Id</th>
+                <th scope="col">Label</th>
                 <th scope="col">Role</th>
                 <th scope="col">Issued</th>
                 <th scope="col">Expires</th>
@@ -109,6 +114,7 @@ export function TokensPage() {
                   <td>
                     <code>{t.id.slice(0, 8)}</code>
                   </td>
+                  <td>{t.label || <span class="muted">—</span>}</td>
                   <td>{t.role}</td>
                   <td>{formatDate(t.issued_at)}</td>
                   <td>{formatDate(t.expires_at)}</td>

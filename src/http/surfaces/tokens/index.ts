@@ -32,6 +32,7 @@ const TokenRequest = Type.Object(
   {
     role: Type.Optional(Type.String({ description: `one of ${ROLES.join(', ')}` })),
     expiry: Type.Optional(Type.Integer({ description: 'lifetime in seconds (cut to [security] max_token_ttl)' })),
+    label: Type.Optional(Type.String({ description: 'what it is for (a refresh keeps the old one unless given)', maxLength: 100 })),
   },
   { additionalProperties: false },
 );
