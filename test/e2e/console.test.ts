@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from '../support/browser.js';
 
 const HOUR = 3_600_000;
@@ -343,6 +343,26 @@ describe('the web console in Chromium', async () => {
     const wide = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(wide <= 0, `the devices page scrolls sideways by ${wide}px`);
     await shot(p, '12-phone-devices');
+    // Every page fits a 360 px phone: none scrolls sideways, with its tables full.
+    await p.setViewportSize({ width: 360, height: 800 });
+    await call(d, 'token/create', { role: 'auditor', expiry: 600, label: 'a label long enough to need wrapping on a phone' });
+    for (const [hash, heading] of [
+      ['#/dashboard', 'Dashboard'],
+      ['#/account', 'My account'],
+      ['#/devices', 'Devices'],
+      ['#/tokens', 'API tokens'],
+      ['#/users', 'Users'],
+      ['#/vault', 'Vault'],
+    ]) {
+      await p.goto(`${d.url}/${hash}`);
+      await p.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await p.waitForLoadState('networkidle');
+      const sideways = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(sideways <= 0, `at 360 px ${heading} scrolls sideways by ${sideways}px`);
+    }
+    await p.goto(`${d.url}/#/tokens`);
+    await p.getByText('a label long enough').waitFor();
+    await shot(p, '15-phone-tokens');
     await phone.close();
   });
 });

@@ -150,6 +150,18 @@ describe("the console's vault page in Chromium", async () => {
     assert.doesNotMatch(await p.content(), /2\.[A-Za-z0-9+/=]+\|/, 'no EncString on the page');
     await shot(p, '24-vault-admin');
 
+    // At a phone's width the table fits the page, "Delete vault" included.
+    for (const width of [360, 390]) {
+      const phone = await open(OWNER, { width, height: 800 });
+      await phone.getByRole('table', { name: 'Vaults' }).waitFor();
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `at ${width} px the vault page scrolls sideways by ${overflow}px`);
+      const button = await phone.getByRole('button', { name: 'Delete the vault of bob' }).boundingBox();
+      assert.ok(button && button.x >= 0 && button.x + button.width <= width, `at ${width} px "Delete vault" is on screen`);
+      if (width === 360) await shot(phone, '27-phone-vault-admin');
+      await phone.context().close();
+    }
+
     // Dismissing the confirmation keeps the vault; accepting it deletes it.
     p.once('dialog', (dlg) => void dlg.dismiss());
     await p.getByRole('button', { name: 'Delete the vault of bob' }).click();

@@ -74,7 +74,7 @@ export function DashboardPage() {
             <p class="muted">
               Overall: <StatusBadge status={status.status} />
             </p>
-            <table class="table">
+            <table class="table table-stack">
               <thead>
                 <tr>
                   <th scope="col">Component</th>
@@ -85,11 +85,13 @@ export function DashboardPage() {
               <tbody>
                 {Object.entries(status.childrenStatus).map(([name, c]) => (
                   <tr key={name}>
-                    <td>{name}</td>
-                    <td>
+                    <td data-label="Component">{name}</td>
+                    <td data-label="State">
                       <StatusBadge status={c.status} />
                     </td>
-                    <td class="muted">{c.error ?? ''}</td>
+                    <td class="muted" data-label="Detail">
+                      {c.error ?? ''}
+                    </td>
                   </tr>
                 ))}
               </tbody>

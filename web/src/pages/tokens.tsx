@@ -95,7 +95,7 @@ export function TokensPage() {
         {!list.data ? (
           <Loading what="tokens" />
         ) : list.data.length ? (
-          <table class="table">
+          <table class="table table-stack">
             <thead>
               <tr>
                 <th scope="col">Id</th>
@@ -111,13 +111,13 @@ export function TokensPage() {
             <tbody>
               {list.data.map((t) => (
                 <tr key={t.id}>
-                  <td>
+                  <td data-label="Id">
                     <code>{t.id.slice(0, 8)}</code>
                   </td>
-                  <td>{t.label || <span class="muted">—</span>}</td>
-                  <td>{t.role}</td>
-                  <td>{formatDate(t.issued_at)}</td>
-                  <td>{formatDate(t.expires_at)}</td>
+                  <td data-label="Label">{t.label || <span class="muted">—</span>}</td>
+                  <td data-label="Role">{t.role}</td>
+                  <td data-label="Issued">{formatDate(t.issued_at)}</td>
+                  <td data-label="Expires">{formatDate(t.expires_at)}</td>
                   <td class="num">
                     {t.revoked ? (
                       <span class="badge badge-off">revoked</span>

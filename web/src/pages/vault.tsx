@@ -272,7 +272,7 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
         <Loading what="vaults" />
       ) : list.data.length ? (
         <div class="table-wrap">
-          <table class="table" aria-label="Vaults">
+          <table class="table table-stack" aria-label="Vaults">
             <thead>
               <tr>
                 <th scope="col">Account</th>
@@ -294,16 +294,22 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
             <tbody>
               {list.data.map((v) => (
                 <tr key={v.username}>
-                  <td>{v.username}</td>
-                  <td>{v.email}</td>
-                  <td>{v.kdf}</td>
-                  <td class="num">
+                  <td data-label="Account">{v.username}</td>
+                  <td data-label="E-mail">{v.email}</td>
+                  <td data-label="KDF">{v.kdf}</td>
+                  <td class="num" data-label="Items">
                     {v.items}
                     {v.trashed > 0 && <span class="muted small"> (+{v.trashed} in trash)</span>}
                   </td>
-                  <td class="num">{v.folders}</td>
-                  <td class="nowrap">{v.last_sync ? formatDate(v.last_sync) : 'never'}</td>
-                  <td>{v.devices.length ? `${v.devices.length}: ${v.devices.map((d) => d.name).join(', ')}` : <span class="muted">none</span>}</td>
+                  <td class="num" data-label="Folders">
+                    {v.folders}
+                  </td>
+                  <td class="nowrap" data-label="Last sync">
+                    {v.last_sync ? formatDate(v.last_sync) : 'never'}
+                  </td>
+                  <td data-label="Devices">
+                    {v.devices.length ? `${v.devices.length}: ${v.devices.map((d) => d.name).join(', ')}` : <span class="muted">none</span>}
+                  </td>
                   <td class="num">
                     <Button kind="danger" onClick={() => remove(v)} busy={del.busy} label={`Delete the vault of ${v.username}`}>
                       Delete vault
