@@ -225,11 +225,19 @@ describe('the web console in Chromium', async () => {
     await otherPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
 
     await page.getByRole('link', { name: 'My account' }).click();
+    await page
+      .getByRole('button', { name: /^End the session signed in/ })
+      .first()
+      .waitFor();
+    assert.ok((await page.getByRole('button', { name: /^End the session signed in/ }).count()) >= 1, 'the other browser is listed');
     await page.getByLabel('Current password').fill(OWNER.password);
     await page.getByLabel('New password', { exact: true }).fill('olivia-new-password');
     await page.getByLabel('New password, again').fill('olivia-new-password');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed.').waitFor();
+    // Without a reload, the list already shows the other sessions gone: only this one is left.
+    assert.equal(await page.getByRole('button', { name: /^End the session signed in/ }).count(), 0);
+    await page.getByText('this session').waitFor();
 
     await otherPage.getByRole('button', { name: 'Refresh' }).click();
     await otherPage.getByText('Your session has expired').waitFor();

@@ -15,6 +15,8 @@ interface Session {
 }
 
 export function AccountPage({ me, onChange }: { me: Me; onChange: () => Promise<void> }) {
+  // One list of sessions for the page: a password change ends the others, and the list shows it.
+  const sessions = useLoad(() => call<Session[]>('web/sessions'));
   return (
     <div class="page">
       <div class="page-head">
@@ -34,8 +36,8 @@ export function AccountPage({ me, onChange }: { me: Me; onChange: () => Promise<
         </dl>
         <FullName me={me} onChange={onChange} />
       </Card>
-      <PasswordCard />
-      <SessionsCard />
+      <PasswordCard onChanged={sessions.reload} />
+      <SessionsCard sessions={sessions} />
     </div>
   );
 }
@@ -69,7 +71,7 @@ function FullName({ me, onChange }: { me: Me; onChange: () => Promise<void> }) {
   );
 }
 
-function PasswordCard() {
+function PasswordCard({ onChanged }: { onChanged: () => Promise<void> }) {
   const [oldPassword, setOld] = useState('');
   const [newPassword, setNew] = useState('');
   const [again, setAgain] = useState('');
@@ -83,6 +85,8 @@ function PasswordCard() {
       setOld('');
       setNew('');
       setAgain('');
+      // The other sessions ended: the list below says so before the message does.
+      await onChanged();
       setDone(true);
     });
   };
@@ -122,8 +126,8 @@ function PasswordCard() {
   );
 }
 
-function SessionsCard() {
-  const { data, error, loading, reload } = useLoad(() => call<Session[]>('web/sessions'));
+function SessionsCard({ sessions }: { sessions: ReturnType<typeof useLoad<Session[]>> }) {
+  const { data, error, loading, reload } = sessions;
   const action = useAction();
   const [message, setMessage] = useState<string | null>(null);
   const others = (data ?? []).filter((s) => !s.is_caller).length;
