@@ -16,6 +16,8 @@ export interface CommandContext<P extends Principal | null = Principal | null> {
   address: string;
   /** The surface it came through, for the login log. */
   surface: string;
+  /** The client's User-Agent, where it sent one (recorded with a new login session). */
+  userAgent?: string;
   /** The caller's cookies, where the surface has them (HTTP): the console's session commands read and set theirs. */
   cookies?: CookieJar;
 }

@@ -35,6 +35,9 @@ export interface CredentialsTable {
   /** Sessions: the absolute end. */
   max_expires_at: number | null;
   csrf_hash: string | null;
+  /** Sessions: where the login came from, and the client's User-Agent (0005). */
+  address: ColumnType<string | null, string | null | undefined, string | null>;
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type SecretKind = 'pairing' | 'recovery' | 'invite' | 'vaultreg';

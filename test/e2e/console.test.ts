@@ -268,12 +268,14 @@ describe('the web console in Chromium', async () => {
     await page.reload();
     const sessions = page.getByRole('region', { name: 'My sessions' });
     // This one, the dark one, and the one the second browser opened after the password change.
-    await sessions.getByText('Browser (console)').nth(2).waitFor();
-    assert.equal(await sessions.getByText('Browser (console)').count(), 3);
+    await sessions.getByText('Chrome on Linux').nth(2).waitFor();
+    assert.equal(await sessions.getByText('Chrome on Linux').count(), 3);
+    // Each says where it signed in from.
+    assert.equal(await sessions.getByText(/^From 127\.0\.0\.1 · signed in/).count(), 3);
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await page.getByText('Signed out 2 other sessions.').waitFor();
-    await sessions.getByText('Browser (console)').nth(1).waitFor({ state: 'detached' });
-    assert.equal(await sessions.getByText('Browser (console)').count(), 1);
+    await sessions.getByText('Chrome on Linux').nth(1).waitFor({ state: 'detached' });
+    assert.equal(await sessions.getByText('Chrome on Linux').count(), 1);
 
     await otherPage.getByRole('button', { name: 'Refresh' }).click();
     await otherPage.getByText('Your session has expired').waitFor();

@@ -310,10 +310,15 @@ forEachStore('console sessions', (store) => {
 
   store.it("web/sessions lists the account's sessions (never tokens); web/endsession ends one of its own only", async () => {
     const mine = await consoleLogin();
-    const other = await consoleLogin();
+    const other = await consoleLogin('alice', 'alice-password', { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' });
     const bobs = await consoleLogin('bob', 'bob-new-password');
     const list = await call(anon(), 'web/sessions', undefined, { headers: as(mine) });
     assert.equal(list.status, 200);
+    // Each session says where it was opened from and by what client.
+    const firefox = list.body.result.find((s: any) => s.user_agent?.includes('Firefox/140.0'));
+    assert.ok(firefox, JSON.stringify(list.body.result));
+    assert.equal(firefox.address, '127.0.0.1');
+    assert.equal(firefox.is_caller, false);
     const text = JSON.stringify(list.body);
     for (const secret of [mine.token, mine.csrf, other.token, other.csrf]) assert.equal(text.includes(secret), false);
     const bobList = await call(anon(), 'web/sessions', undefined, { headers: as(bobs) });

@@ -54,9 +54,9 @@ export const COMMANDS: readonly Command[] = [
       account: AccountView,
     }),
     auth: PUBLIC,
-    run: async ({ hearth, address, surface }, p) => {
+    run: async ({ hearth, address, surface, userAgent }, p) => {
       const account = await accounts.checkLogin(hearth, p.username, p.pass, { address, surface });
-      const session = await createSession(hearth, account);
+      const session = await createSession(hearth, account, { address, userAgent });
       return {
         token: session.token,
         authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableTime, Params, Password, Time, Username } from '../../api/schemas.js';
+import { NoParams, NullableString, NullableTime, Params, Password, Time, Username } from '../../api/schemas.js';
 import { AccountView } from '../accounts/service.js';
 import { endOtherSessions, endSessionById, listSessions } from '../credentials/service.js';
 import * as consoleSessions from './service.js';
@@ -31,7 +31,7 @@ export const COMMANDS: readonly Command[] = [
       max_expires_at: Time,
     }),
     auth: PUBLIC,
-    run: ({ hearth, cookies, address }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console' }),
+    run: ({ hearth, cookies, address, userAgent }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console' }, userAgent),
   }),
   command({
     path: 'web/logout',
@@ -64,6 +64,8 @@ export const COMMANDS: readonly Command[] = [
         last_used: NullableTime,
         expires_at: Time,
         max_expires_at: Time,
+        address: NullableString,
+        user_agent: NullableString,
         is_caller: Type.Boolean(),
       }),
     ),

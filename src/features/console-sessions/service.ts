@@ -48,7 +48,13 @@ export function loginPrep(cookies: CookieJar | undefined): { loginToken: string 
  * the password is checked with the failed-login limits. The login cookie is spent whatever the
  * outcome; on success the session cookie is set and the CSRF token answered.
  */
-export async function login(h: Hearth, cookies: CookieJar | undefined, p: { loginToken: string; username: string; password: string }, from: From) {
+export async function login(
+  h: Hearth,
+  cookies: CookieJar | undefined,
+  p: { loginToken: string; username: string; password: string },
+  from: From,
+  userAgent?: string,
+) {
   const c = jar(cookies);
   const cookie = c.get(LOGIN_COOKIE);
   c.clear(LOGIN_COOKIE);
@@ -60,7 +66,7 @@ export async function login(h: Hearth, cookies: CookieJar | undefined, p: { logi
     );
   }
   const account = await checkLogin(h, p.username, p.password, from);
-  const session = await createSession(h, account, { csrf: true });
+  const session = await createSession(h, account, { csrf: true, address: from.address, userAgent });
   c.set(SESSION_COOKIE, session.token);
   return {
     csrf: session.csrf!,

@@ -1,4 +1,4 @@
-/** Login sessions and device tokens (part of 0002). */
+/** Login sessions and device tokens (part of 0002), and where a session came from (0005). */
 import type { MigrationPart } from '../../store/migrate.js';
 
 export const MIGRATIONS: readonly MigrationPart[] = [
@@ -22,6 +22,15 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .addColumn('csrf_hash', 'text')
         .execute();
       await db.schema.createIndex('credentials_account').on('credentials').columns(['account_id', 'kind']).execute();
+    },
+  },
+  {
+    id: '0005_session_origin',
+    needs: ['0002_credentials'],
+    async up(db) {
+      // Where a session was opened from and by what client, so the owner can tell sessions apart.
+      await db.schema.alterTable('credentials').addColumn('address', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('user_agent', 'text').execute();
     },
   },
 ];

@@ -1,9 +1,10 @@
 /** The `credentials` table: login sessions and device tokens, each kept as its token's SHA-256. */
 import type { Db } from '../../store/db.js';
 import { compiledOnce, ownedBy } from '../../store/db.js';
+import type { Insertable } from 'kysely';
 import type { CredentialsTable } from '../../store/schema.js';
 
-export type CredentialRow = CredentialsTable;
+export type CredentialRow = Insertable<CredentialsTable>;
 
 /**
  * The lookup every request with a stored credential makes: one indexed read, compiled once. It
@@ -86,7 +87,7 @@ export async function deleteIds(db: Db, ids: string[]): Promise<void> {
 export async function liveSessions(db: Db, accountId: string, now: number) {
   return db
     .selectFrom('credentials')
-    .select(['id', 'created_at', 'last_used_at', 'expires_at', 'max_expires_at', 'csrf_hash'])
+    .select(['id', 'created_at', 'last_used_at', 'expires_at', 'max_expires_at', 'csrf_hash', 'address', 'user_agent'])
     .where('kind', '=', 'session')
     .where('account_id', '=', accountId)
     .where('expires_at', '>', now)

@@ -136,7 +136,13 @@ async function trimSessions(h: Hearth, accountId: string, keep: string, now: num
  * A new login session for an account: 32 random bytes, 24 h idle, 30 days at most (config);
  * the account keeps at most MAX_SESSIONS_PER_ACCOUNT.
  */
-export async function createSession(h: Hearth, account: Account, opts: { csrf?: boolean } = {}): Promise<NewSession> {
+/** Where a login came from: the client's address and its User-Agent (cut to 200 characters). */
+export interface SessionOrigin {
+  address?: string;
+  userAgent?: string;
+}
+
+export async function createSession(h: Hearth, account: Account, opts: { csrf?: boolean } & SessionOrigin = {}): Promise<NewSession> {
   const now = h.clock.now();
   const token = randomSecret(32);
   const csrf = opts.csrf ? randomSecret(32) : undefined;
@@ -155,6 +161,8 @@ export async function createSession(h: Hearth, account: Account, opts: { csrf?: 
     expires_at: expiresAt,
     max_expires_at: maxExpiresAt,
     csrf_hash: csrf ? tokenHash(csrf) : null,
+    address: opts.address?.slice(0, 100) ?? null,
+    user_agent: opts.userAgent?.slice(0, 200) ?? null,
   });
   await trimSessions(h, account.id, id, now);
   return { id, token, expiresAt, maxExpiresAt, csrf };
@@ -176,6 +184,9 @@ export interface SessionInfo {
   last_used: string | null;
   expires_at: string;
   max_expires_at: string;
+  /** The address the login came from, and the client's User-Agent (null for sessions older than 0005). */
+  address: string | null;
+  user_agent: string | null;
   is_caller: boolean;
 }
 
@@ -190,6 +201,8 @@ export async function listSessions(h: Hearth, principal: Principal): Promise<Ses
     last_used: r.last_used_at === null ? null : new Date(r.last_used_at).toISOString(),
     expires_at: new Date(r.expires_at!).toISOString(),
     max_expires_at: new Date(r.max_expires_at!).toISOString(),
+    address: r.address,
+    user_agent: r.user_agent,
     is_caller: principal.credential.kind === 'session' && principal.credential.id === r.id,
   }));
 }

@@ -1,5 +1,6 @@
 /** My account: full name, password change, and my login sessions. */
 import { useState } from 'preact/hooks';
+import { describeAgent } from '../agent';
 import { call } from '../api';
 import type { Me } from '../app';
 import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
@@ -11,6 +12,8 @@ interface Session {
   last_used: string | null;
   expires_at: string;
   max_expires_at: string;
+  address: string | null;
+  user_agent: string | null;
   is_caller: boolean;
 }
 
@@ -166,10 +169,12 @@ function SessionsCard({ sessions }: { sessions: ReturnType<typeof useLoad<Sessio
           {data.map((s) => (
             <li key={s.id} class="list-item">
               <div>
-                <strong>{s.kind === 'console' ? 'Browser (console)' : 'Login token'}</strong>
+                <strong>{describeAgent(s.user_agent) ?? (s.kind === 'console' ? 'A browser' : 'A script')}</strong>{' '}
+                <span class="muted small">{s.kind === 'console' ? '(console)' : '(login token)'}</span>
                 {s.is_caller && <span class="badge badge-on">this session</span>}
                 <div class="muted small">
-                  Signed in {formatDate(s.created_at)} · last used {formatDate(s.last_used)} · ends {formatDate(s.expires_at)}
+                  {s.address ? `From ${s.address} · ` : ''}signed in {formatDate(s.created_at)} · last used {formatDate(s.last_used)} · ends{' '}
+                  {formatDate(s.expires_at)}
                 </div>
               </div>
               {!s.is_caller && (

@@ -92,7 +92,17 @@ export async function nativeSurface(app: FastifyInstance, { hearth }: SurfaceOpt
         },
       },
       async (req, reply) => ({
-        result: await cmd.run({ hearth, principal: req.principal, address: clientAddress(req), surface: 'native', cookies: cookieJar(req, reply) }, req.body),
+        result: await cmd.run(
+          {
+            hearth,
+            principal: req.principal,
+            address: clientAddress(req),
+            surface: 'native',
+            userAgent: req.headers['user-agent'],
+            cookies: cookieJar(req, reply),
+          },
+          req.body,
+        ),
         error: null,
       }),
     );
