@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
+import { countAccounts } from '../features/accounts/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
@@ -80,7 +81,8 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     const { config, home } = opts.loaded;
-    this.log = opts.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
+    // ISO times, so a person reading the JSON need not convert epochs (main.ts makes them human on a terminal).
+    this.log = opts.logger ?? pino({ level: config.log.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
     this.hearth = new Hearth({
       config,
       home,
@@ -258,6 +260,7 @@ export class Daemon {
       this.hearth.attachStore(store);
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
+      await this.sayWhereToStart();
     } catch (err) {
       await store?.close().catch(() => {});
       const delay = Math.min(5000, 100 * 2 ** attempt);
@@ -269,6 +272,19 @@ export class Daemon {
       this.log.warn({ store: target.kind, err: message, retryInMs: delay }, 'store not ready; retrying');
       this.storeRetry = setTimeout(() => void this.startStore(target, attempt + 1), delay);
     }
+  }
+
+  /** On a store with no account yet, the next step: where the owner's account is created. */
+  private async sayWhereToStart(): Promise<void> {
+    const accounts = await countAccounts(this.hearth).catch(() => null); // null: the table is not there (migrations skipped)
+    if (accounts !== 0) return;
+    const url = this.urls[0];
+    this.log.info(
+      { next: url ? `${url}/` : null },
+      url
+        ? `no account yet: open ${url}/ in a browser to create the owner's account, or run "hearth bonafide user create <name>"`
+        : `no account yet: create the owner's account with "hearth bonafide user create <name>"`,
+    );
   }
 
   /** Stops accepting, lets requests in flight finish (bounded), closes the store, removes the pid file. */

@@ -108,12 +108,14 @@ describe('hearth CLI: credentials', () => {
   });
 
   it('token create, token list, token revoke', async () => {
-    const created = JSON.parse((await cli(['--json', 'token', 'create', 'consumer', '600'])).stdout);
+    const created = JSON.parse((await cli(['--json', 'token', 'create', 'consumer', '600', 'nightly backup'])).stdout);
+    assert.equal(created.label, 'nightly backup');
     const listed = (await cli(['token', 'list'])).stdout.split('\n');
-    assert.match(listed[0]!, /^ID +ROLE +ISSUED +EXPIRES +STATE$/);
-    assert.match(listed[1]!, new RegExp(`^${created.id} +consumer +.+ +active$`));
+    assert.match(listed[0]!, /^ID +ROLE +LABEL +ISSUED +EXPIRES +STATE$/);
+    assert.match(listed[1]!, new RegExp(`^${created.id} +consumer +nightly backup +.+ +active$`));
     assert.equal((await call({ url: d.url }, 'core/whoami', {}, { headers: bearer(created.key) })).status, 200);
-    await cli(['token', 'revoke', created.id]);
+    // The first 8 characters of the id name it, as the console shows it.
+    await cli(['token', 'revoke', created.id.slice(0, 8)]);
     assert.match((await cli(['token', 'list'])).stdout, new RegExp(`^${created.id} +consumer +.+ +revoked$`, 'm'));
     assert.equal((await call({ url: d.url }, 'core/whoami', {}, { headers: bearer(created.key) })).status, 401);
   });

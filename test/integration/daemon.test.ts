@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 import { pgSchema, pgSkip } from '../support/pg.js';
+import { daemonOnTerminal, hasPython } from '../support/pty.js';
+import { DAEMON_MAIN } from '../../src/kernel/paths.js';
 import { MIGRATIONS } from '../../src/api/registry.js';
 
 describe('hearthd start-up', () => {
@@ -261,6 +263,7 @@ describe('native command API and the global token', () => {
     const lines = d.logs().filter((l) => l.msg === 'request');
     const whoami = lines.find((l) => l.route === '/API/core/whoami' && l.status === 200)!;
     assert.equal(whoami.surface, 'native');
+    assert.equal(new Date(whoami.time).toISOString(), whoami.time, 'times are ISO 8601, not epochs');
     assert.equal(whoami.principal, 'global');
     assert.equal(typeof whoami.ms, 'number');
     assert.ok(!d.output().includes(d.token), 'the token is not in the log');
@@ -497,4 +500,24 @@ describe('graceful shutdown', () => {
     await failed;
     assert.ok(d.logs().some((l) => l.msg === 'closing connections still busy'));
   });
+});
+
+describe('hearthd on a terminal', () => {
+  it(
+    'writes lines a person reads (no JSON), with the time of day, and says where to create the owner',
+    { skip: hasPython ? false : 'python3 with pty is not installed' },
+    async () => {
+      const home = tempHome();
+      const out = await daemonOnTerminal(
+        DAEMON_MAIN,
+        { HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '' },
+        'no account yet',
+      );
+      const lines = out.split('\n').filter((l) => l.trim());
+      assert.ok(lines.length >= 2, out);
+      assert.ok(!lines.some((l) => l.trimStart().startsWith('{')), `no JSON on a terminal:\n${out}`);
+      assert.match(out, /^\[\d{2}:\d{2}:\d{2}(\.\d+)?\] INFO.*hearthd [\d.]+ listening on http:\/\/127\.0\.0\.1:\d+/m);
+      assert.match(out, /no account yet: open http:\/\/127\.0\.0\.1:\d+\/ in a browser to create the owner's account/);
+    },
+  );
 });

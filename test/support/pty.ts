@@ -52,3 +52,48 @@ export function runOnTerminal(args: string[], env: Record<string, string>, answe
     });
   });
 }
+
+/**
+ * Runs hearthd on a real terminal until its output contains `until` (or `seconds` pass), then
+ * stops it with SIGTERM; answers everything it wrote, without the terminal's colour sequences.
+ */
+const DAEMON_ON_TTY = `
+import os, pty, signal, sys, time
+until, seconds = sys.argv[1].encode(), float(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[3], sys.argv[3:])
+out = b''
+deadline = time.time() + seconds
+stopped = False
+while True:
+    if not stopped and (until in out or time.time() > deadline):
+        os.kill(pid, signal.SIGTERM)
+        stopped = True
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf-8', 'replace'))
+`;
+
+export function daemonOnTerminal(daemonMain: string, env: Record<string, string>, until: string, seconds = 15): Promise<string> {
+  return new Promise((resolve) => {
+    const proc = spawn('python3', ['-c', DAEMON_ON_TTY, until, String(seconds), process.execPath, daemonMain], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), (seconds + 15) * 1000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      // eslint-disable-next-line no-control-regex
+      resolve(output.replace(/\r\n/g, '\n').replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+    });
+  });
+}
