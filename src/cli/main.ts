@@ -71,15 +71,12 @@ async function waitUsable(loaded: LoadedConfig, ms = 20000): Promise<boolean> {
  * the CLI names the component and the cause, and exits non-zero. The daemon keeps running, so
  * `hearth core status` and `hearth daemon stop` still work.
  */
-async function refuseFailedComponents(loaded: LoadedConfig): Promise<void> {
+async function refuseFailedComponents(loaded: LoadedConfig, pid: number): Promise<void> {
   const status = (await call(loaded, 'core/status', {})) as { childrenStatus: Record<string, { status: string; error: string | null }> };
   const failed = Object.entries(status.childrenStatus).filter(([, c]) => c.status === 'failed');
   if (failed.length) {
     const causes = failed.map(([name, c]) => `${name}: ${c.error ?? 'failed'}`).join('; ');
-    throw new CliError(
-      'daemon:componentFailed',
-      `hearthd runs (pid ${runningPid(loaded.home)}) but is not usable: ${causes}. Fix it, then "hearth daemon stop" and start again`,
-    );
+    throw new CliError('daemon:componentFailed', `hearthd runs (pid ${pid}) but is not usable: ${causes}. Fix it, then "hearth daemon stop" and start again`);
   }
 }
 
@@ -233,17 +230,20 @@ async function stopDaemon(): Promise<void> {
   say(`hearthd stopped (pid ${pid})`);
 }
 
-async function startOrKeep(): Promise<void> {
+/** Starts the daemon unless it runs; answers its pid once it is ready and every component works. */
+async function startOrKeep(): Promise<number> {
   const loaded = config();
-  const pid = runningPid(loaded.home);
+  let pid = runningPid(loaded.home);
   if (pid !== null) {
     if (!(await waitUsable(loaded))) throw new CliError('daemon:notReady', `hearthd (pid ${pid}) is running but not ready; see its log`);
     say(`hearthd is already running (pid ${pid})`);
   } else {
-    const { pid, log } = await startDaemon(loaded);
-    say(`hearthd started (pid ${pid}, log ${log})`);
+    const started = await startDaemon(loaded);
+    pid = started.pid;
+    say(`hearthd started (pid ${pid}, log ${started.log})`);
   }
-  await refuseFailedComponents(loaded);
+  await refuseFailedComponents(loaded, pid);
+  return pid;
 }
 
 const daemon = program.command('daemon').description('start, stop, restart or inspect hearthd');
@@ -251,8 +251,8 @@ daemon
   .command('start')
   .description('start hearthd in the background (if it is not running) and wait until it is ready')
   .action(async () => {
-    await startOrKeep();
-    if (globals().json) await output('', { running: true, pid: runningPid(config().home) });
+    const pid = await startOrKeep();
+    if (globals().json) await output('', { running: true, pid });
   });
 daemon
   .command('stop')
@@ -269,8 +269,8 @@ daemon
     const { broken } = configOrHome();
     if (broken) throw broken;
     await stopDaemon();
-    await startOrKeep();
-    if (globals().json) await output('', { running: true, pid: runningPid(config().home) });
+    const pid = await startOrKeep();
+    if (globals().json) await output('', { running: true, pid });
   });
 daemon
   .command('status')

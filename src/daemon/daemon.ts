@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
-import { countAccounts } from '../features/accounts/service.js';
+import { accountsInStore } from '../features/accounts/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
@@ -276,7 +276,7 @@ export class Daemon {
 
   /** On a store with no account yet, the next step: where the owner's account is created. */
   private async sayWhereToStart(): Promise<void> {
-    const accounts = await countAccounts(this.hearth).catch(() => null); // null: the table is not there (migrations skipped)
+    const accounts = await accountsInStore(this.hearth);
     if (accounts !== 0) return;
     const url = this.urls[0];
     this.log.info(

@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import type { HearthError } from '../kernel/errors.js';
 import type { Hearth } from '../kernel/hearth.js';
 import type { Scheme } from './authenticate.js';
+import { envelope } from './errors.js';
 
 export type SurfaceName = 'native' | 'rest' | 'tokens' | 'health' | 'docs' | 'console' | 'bitwarden';
 
@@ -37,6 +38,15 @@ export interface SurfaceDescriptor {
   security: Security;
   /** The answer for a path under one of its prefixes that has no route (default: 404 in its error shape). */
   notFound?(req: FastifyRequest, reply: FastifyReply, app: FastifyInstance): FastifyReply;
+}
+
+/**
+ * A surface of public pages (health, the docs, the console's files): no credential scheme, the
+ * native envelope for errors, no OpenAPI security. `cacheControl`: no-store for answers that
+ * change with the daemon's state, null where each route sets its own.
+ */
+export function publicSurface(name: SurfaceName, cacheControl: 'no-store' | null): SurfaceDescriptor {
+  return { name, schemes: [], prefixes: [], error: (err) => ({ status: err.status, body: envelope(err) }), cacheControl, crossOrigin: false, security: [] };
 }
 
 export interface HearthRouteConfig {

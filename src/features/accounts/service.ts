@@ -3,6 +3,7 @@
  * role, a full name and a security stamp. The first account is the owner, a maintainer.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { Time } from '../../api/schemas.js';
 import { checkMayActOn } from '../../auth/ownership.js';
 import { checkNewPassword, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Principal } from '../../auth/principal.js';
@@ -97,8 +98,8 @@ export const AccountView = Type.Object({
   role: Type.String(),
   owner: Type.Boolean(),
   full_name: Type.String(),
-  created_at: Type.String({ description: 'ISO 8601, UTC' }),
-  updated_at: Type.String({ description: 'ISO 8601, UTC' }),
+  created_at: Time,
+  updated_at: Time,
 });
 
 export function describeAccount(h: Hearth, a: Account): Static<typeof AccountView> {
@@ -162,6 +163,9 @@ export async function accountById(h: Hearth, id: string): Promise<Account | null
 }
 
 export const countAccounts = (h: Hearth): Promise<number> => repo.count(h.store.db);
+
+/** Accounts in the store, or null where the table is absent (its migration skipped or disabled). */
+export const accountsInStore = (h: Hearth): Promise<number | null> => countAccounts(h).catch(() => null);
 
 export interface CreateAccount {
   username: string;

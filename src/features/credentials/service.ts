@@ -11,7 +11,7 @@ import { isRole, ROLES, type Role } from '../../auth/roles.js';
 import { newId, randomSecret, tokenHash } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import type { Db } from '../../store/db.js';
+import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import type { From } from '../limits/service.js';
 import { deleteAccountSecrets } from '../one-time-secrets/service.js';
@@ -198,7 +198,7 @@ export async function listSessions(h: Hearth, principal: Principal): Promise<Ses
     id: r.id,
     kind: r.csrf_hash === null ? 'token' : 'console',
     created_at: new Date(r.created_at).toISOString(),
-    last_used: r.last_used_at === null ? null : new Date(r.last_used_at).toISOString(),
+    last_used: isoOrNull(r.last_used_at),
     expires_at: new Date(r.expires_at!).toISOString(),
     max_expires_at: new Date(r.max_expires_at!).toISOString(),
     address: r.address,
@@ -270,7 +270,7 @@ export async function listDevices(h: Hearth, principal: Principal): Promise<Devi
   return rows.map((r) => ({
     name: r.name ?? '',
     date: new Date(r.created_at).toISOString(),
-    last_used: r.last_used_at === null ? null : new Date(r.last_used_at).toISOString(),
+    last_used: isoOrNull(r.last_used_at),
     role: r.role,
     is_caller: principal.credential.kind === 'device' && principal.credential.id === r.id,
   }));

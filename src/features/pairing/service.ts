@@ -7,6 +7,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { Role } from '../../auth/roles.js';
 import { badRequest, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
+import { isoOrNull } from '../../store/db.js';
 import { createDevice } from '../credentials/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { consumeSecret, deleteOwnedSecrets, deleteSecret, findOwnedSecret, newPhrase, replaceSecret } from '../one-time-secrets/service.js';
@@ -95,7 +96,7 @@ export async function recoveryStatus(h: Hearth, principal: Principal) {
     exists: true,
     valid: row.uses_left > 0 && (row.expires_at === null || row.expires_at > now),
     date: new Date(row.created_at).toISOString(),
-    expiration: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+    expiration: isoOrNull(row.expires_at),
     uses_left: row.uses_left > UNLIMITED / 2 ? null : row.uses_left,
   };
 }

@@ -163,11 +163,13 @@ export async function listRoleTokens(h: Hearth) {
 
 /** The shortest id prefix a token may be named by (what the console and `token list` show). */
 export const MIN_ID_PREFIX = 8;
+/** An id or a prefix of one: hex digits and dashes only, so no LIKE wildcard gets into the lookup. */
+const ID_OR_PREFIX = new RegExp(`^[0-9a-f-]{${MIN_ID_PREFIX},36}$`);
 
 /** A token's whole id from its id or a prefix of it (as the console shows it); 404 unknown, 400 ambiguous. */
 async function resolveId(h: Hearth, idOrPrefix: string): Promise<string> {
   const wanted = idOrPrefix.trim().toLowerCase();
-  if (!new RegExp(`^[0-9a-f-]{${MIN_ID_PREFIX},36}$`).test(wanted)) {
+  if (!ID_OR_PREFIX.test(wanted)) {
     throw notFound(`no role token ${idOrPrefix}: give its id, or at least its first ${MIN_ID_PREFIX} characters, as token/list shows them`);
   }
   const ids = await repo.idsStartingWith(h.store.db, wanted, 2);

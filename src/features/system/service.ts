@@ -3,23 +3,14 @@ import type { Principal } from '../../auth/principal.js';
 import type { ComponentState, ComponentStatus } from '../../kernel/components.js';
 import type { Hearth, TlsStatus } from '../../kernel/hearth.js';
 import { API_VERSION, VERSION_CORE } from '../../kernel/version.js';
-import { countAccounts as accountsInStore } from '../accounts/service.js';
+import { accountsInStore } from '../accounts/service.js';
 
 export function version() {
   return { version_core: VERSION_CORE, api_version: API_VERSION };
 }
 
-/** Accounts in the store, or null where the table is absent (its migration skipped or disabled). */
-async function countAccounts(h: Hearth): Promise<number | null> {
-  try {
-    return await accountsInStore(h);
-  } catch {
-    return null;
-  }
-}
-
 export async function stats(h: Hearth) {
-  const accounts = await countAccounts(h);
+  const accounts = await accountsInStore(h);
   const now = h.clock.now();
   return {
     uptime: Math.floor((now - h.startedAt) / 1000),

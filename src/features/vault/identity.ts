@@ -266,7 +266,7 @@ export async function vaultStatus(h: Hearth, principal: Principal) {
     email: u.email,
     kdf: kdfOf(u),
     items: await repo.countCiphers(h.store.db, u.account_id, false),
-    last_sync: u.last_sync_at === null ? null : new Date(u.last_sync_at).toISOString(),
+    last_sync: isoOrNull(u.last_sync_at),
     server,
   };
 }

@@ -1,5 +1,5 @@
 /** `/bitwarden/api/accounts/…`: the profile, the security stamp, the master password and KDF. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { need } from '../../../auth/policy.js';
 import {
   bodies,
@@ -12,12 +12,10 @@ import {
   vaultUser,
 } from '../../../features/vault/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
-import { clientAddress } from '../../client.js';
 import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
-import { accountOf, sendJson } from './shared.js';
+import { accountOf, fromBitwarden, sendJson } from './shared.js';
 
 const OWN = need('consumer');
-const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
 
 export function accountRoutes(hearth: Hearth): RouteDef[] {
   return [
@@ -81,13 +79,13 @@ export function accountRoutes(hearth: Hearth): RouteDef[] {
   }
 
   async function newStamp(req: AuthedRequest<typeof bodies.SecretVerificationBody>, reply: FastifyReply) {
-    await checkMasterPassword(hearth, req.principal, req.body.masterPasswordHash, from(req));
+    await checkMasterPassword(hearth, req.principal, req.body.masterPasswordHash, fromBitwarden(req));
     await rotateSecurityStamp(hearth, accountOf(req));
     return reply.status(204).send();
   }
 
   async function changePassword(req: AuthedRequest<typeof bodies.PasswordChangeBody>, reply: FastifyReply, kdfChange: boolean) {
-    await changeMasterPassword(hearth, req.principal, req.body, from(req), kdfChange);
+    await changeMasterPassword(hearth, req.principal, req.body, fromBitwarden(req), kdfChange);
     return reply.status(200).send();
   }
 

@@ -1,13 +1,10 @@
 /** `/bitwarden/identity/…`: prelogin, registration, and the OAuth token endpoint. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { bodies, invalidGrant, passwordGrant, prelogin, refreshGrant, register, tokenKeys } from '../../../features/vault/service.js';
 import { badRequest, HearthError } from '../../../kernel/errors.js';
 import type { Hearth } from '../../../kernel/hearth.js';
-import { clientAddress } from '../../client.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
-
-const from = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
+import { fromBitwarden } from './shared.js';
 
 export function identityRoutes(hearth: Hearth): RouteDef[] {
   const preloginRoute = (url: string) =>
@@ -64,12 +61,12 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
     throw badRequest('this server gives registration tokens to its accounts: run "hearth vault registration_token" (or ask the owner) and register with it');
   }
 
-  async function token(req: CheckedRequest<typeof bodies.TokenForm>, _reply: FastifyReply) {
+  async function token(req: CheckedRequest<typeof bodies.TokenForm>) {
     const f = req.body;
     const grant = f.grant_type;
     if (grant === 'refresh_token') {
       if (!f.refresh_token) throw invalidGrant();
-      return refreshGrant(hearth, f.refresh_token, f.client_id ?? '', from(req));
+      return refreshGrant(hearth, f.refresh_token, f.client_id ?? '', fromBitwarden(req));
     }
     if (grant !== 'password')
       throw new HearthError('badRequest', `unsupported grant_type ${JSON.stringify(grant ?? null)}: use password or refresh_token`, {
@@ -85,7 +82,7 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
       type: Number.isInteger(type) && type >= 0 && type < 100 ? type : 14,
       clientId: (f.client_id ?? 'cli').slice(0, 40),
     };
-    const { tokens, user } = await passwordGrant(hearth, f.username, f.password, device, from(req));
+    const { tokens, user } = await passwordGrant(hearth, f.username, f.password, device, fromBitwarden(req));
     return { ...tokens, ...tokenKeys(user) };
   }
 }

@@ -1,5 +1,6 @@
 /** What the Bitwarden surface's resource files share: its error shape, body limits, replies. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientAddress } from '../../client.js';
 import type { Principal } from '../../../auth/principal.js';
 import { vaultAccountOf } from '../../../features/vault/service.js';
 import type { HearthError } from '../../../kernel/errors.js';
@@ -40,6 +41,9 @@ export const SMALL_BODY_LIMIT = 64 * 1024;
  * pass over it (a 5,000-item sync: a quarter faster, a third less peak memory than as a string).
  */
 export const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(Buffer.from(text));
+
+/** Where a request came from, for the failed-login limits and the login log. */
+export const fromBitwarden = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
 
 /** The account of the vault token the request came with (the only credential this surface takes). */
 export const accountOf = (req: { principal: Principal }): string => vaultAccountOf(req.principal);

@@ -10,19 +10,10 @@ import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { PACKAGE_ROOT } from '../../../kernel/paths.js';
-import { envelope } from '../../errors.js';
-import { addRoutes, route, type SurfaceDescriptor } from '../../surface.js';
+import { addRoutes, publicSurface, route, type SurfaceDescriptor } from '../../surface.js';
 
 /** The console's files: public, cached by their own rules (assets forever, the page never). */
-export const CONSOLE: SurfaceDescriptor = {
-  name: 'console',
-  schemes: [],
-  prefixes: [],
-  error: (err) => ({ status: err.status, body: envelope(err) }),
-  cacheControl: null,
-  crossOrigin: false,
-  security: [],
-};
+export const CONSOLE: SurfaceDescriptor = publicSurface('console', null);
 
 export const CONSOLE_DIR = join(PACKAGE_ROOT, 'dist', 'web');
 

@@ -11,18 +11,9 @@ import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
 import { isPublic, PUBLIC } from '../../../auth/policy.js';
 import { notFound } from '../../../kernel/errors.js';
 import { API_VERSION, VERSION_CORE } from '../../../kernel/version.js';
-import { envelope } from '../../errors.js';
-import { addRoutes, route, type CheckedRequest, type HearthRouteConfig, type SurfaceDescriptor, type SurfaceName } from '../../surface.js';
+import { addRoutes, publicSurface, route, type CheckedRequest, type HearthRouteConfig, type SurfaceDescriptor, type SurfaceName } from '../../surface.js';
 
-export const DOCS: SurfaceDescriptor = {
-  name: 'docs',
-  schemes: [],
-  prefixes: [],
-  error: (err) => ({ status: err.status, body: envelope(err) }),
-  cacheControl: null,
-  crossOrigin: false,
-  security: [],
-};
+export const DOCS: SurfaceDescriptor = publicSurface('docs', null);
 
 /** How clients prove who they are, as the OpenAPI document names the schemes. */
 const SECURITY_SCHEMES = {

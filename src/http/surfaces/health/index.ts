@@ -2,19 +2,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { VERSION_CORE } from '../../../kernel/version.js';
-import { envelope } from '../../errors.js';
-import { addRoutes, route, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
+import { addRoutes, publicSurface, route, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
-export const HEALTH: SurfaceDescriptor = {
-  name: 'health',
-  schemes: [],
-  prefixes: [],
-  error: (err) => ({ status: err.status, body: envelope(err) }),
-  // Monitoring must see the state now, not a cached one.
-  cacheControl: 'no-store',
-  crossOrigin: false,
-  security: [],
-};
+// Monitoring must see the state now, not a cached one.
+export const HEALTH: SurfaceDescriptor = publicSurface('health', 'no-store');
 
 export async function healthSurface(app: FastifyInstance, { hearth }: SurfaceOptions) {
   addRoutes(app, HEALTH, [
