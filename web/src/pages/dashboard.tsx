@@ -74,7 +74,7 @@ export function DashboardPage() {
             <p class="muted">
               Overall: <StatusBadge status={status.status} />
             </p>
-            <table class="table table-stack">
+            <table class="table">
               <thead>
                 <tr>
                   <th scope="col">Component</th>
@@ -85,11 +85,11 @@ export function DashboardPage() {
               <tbody>
                 {Object.entries(status.childrenStatus).map(([name, c]) => (
                   <tr key={name}>
-                    <td data-label="Component">{name}</td>
-                    <td data-label="State">
+                    <td>{name}</td>
+                    <td>
                       <StatusBadge status={c.status} />
                     </td>
-                    <td class="muted" data-label="Detail">
+                    <td class="muted">
                       {c.error ?? ''}
                     </td>
                   </tr>
