@@ -89,9 +89,7 @@ export function DashboardPage() {
                     <td>
                       <StatusBadge status={c.status} />
                     </td>
-                    <td class="muted">
-                      {c.error ?? ''}
-                    </td>
+                    <td class="muted">{c.error ?? ''}</td>
                   </tr>
                 ))}
               </tbody>
