@@ -140,7 +140,10 @@ export class Daemon {
         throw new ConfigError(`cannot listen on ${config.server.listen}: ${listenFailure(err)} (set [server] listen or HEARTH_SERVER_LISTEN)`);
       }
       const addr = app.server.address();
-      if (addr && typeof addr === 'object') this.urls.push(urlOf('http', addr));
+      if (addr && typeof addr === 'object') {
+        this.hearth.httpUrl = urlOf('http', addr);
+        this.urls.push(this.hearth.httpUrl);
+      }
       components.set('web', 'on');
     }
     if (tlsUrl) this.urls.push(tlsUrl); // after http: clients and tests take the first URL

@@ -47,6 +47,12 @@ export const CONFIG_SCHEMA = Type.Object({
       maximum: 3600,
       description: 'Seconds a graceful stop waits for requests in flight before closing their connections.',
     }),
+    public_url: Type.String({
+      default: '',
+      pattern: '^(|https?://[^\\s/?#]+(/[^\\s?#]*)?)$',
+      description:
+        "The URL clients are told to use (pairing links, the vault's server URL for Bitwarden apps, provider documents), e.g. `https://hearth.example.org`; no trailing slash needed. Empty: the HTTPS listener's URL, else the HTTP one's.",
+    }),
     domain: Type.String({
       default: 'localhost',
       pattern: '^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$',

@@ -70,6 +70,18 @@ export class Hearth {
     return this.storeRef;
   }
 
+  /**
+   * The URL clients are told to use, without a trailing slash: `[server] public_url`, else
+   * HTTPS as served, else the first HTTP URL; null before anything listens.
+   */
+  get publicUrl(): string | null {
+    const configured = this.config.server.public_url.replace(/\/+$/, '');
+    return configured || this.tls?.url || this.httpUrl;
+  }
+
+  /** The HTTP listener's URL once it listens (set by the daemon). */
+  httpUrl: string | null = null;
+
   attachStore(store: Store | null): void {
     this.storeRef = store;
   }

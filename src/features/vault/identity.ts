@@ -259,7 +259,12 @@ export async function setName(h: Hearth, accountId: string, name: string | null 
 export async function vaultStatus(h: Hearth, principal: Principal) {
   const account = ownAccount(principal, 'this credential belongs to no account; sign in as the account whose vault you want');
   const u = await repo.userOf(h.store.db, account.id);
-  const server = h.tls ? { url: `${h.tls.url}/bitwarden`, ca_cert_fingerprint: h.tls.ca_cert_fingerprint, local_ca: h.tls.ca_cert_path !== null } : null;
+  // Bitwarden apps need HTTPS: the public URL when it is one (e.g. behind a proxy), else HTTPS as served.
+  const publicHttps = h.publicUrl?.startsWith('https://') ? h.publicUrl : null;
+  const base = publicHttps ?? h.tls?.url ?? null;
+  const server = base
+    ? { url: `${base}/bitwarden`, ca_cert_fingerprint: h.tls?.ca_cert_fingerprint ?? '', local_ca: h.tls ? h.tls.ca_cert_path !== null : false }
+    : null;
   if (!u) return { registered: false, email: vaultEmail(h, account.username), kdf: null, items: 0, last_sync: null, server };
   return {
     registered: true,
