@@ -307,6 +307,23 @@ program
     process.stdout.write(`the configuration of ${loaded.home} is fine\n`);
   });
 
+program
+  .command('store')
+  .description('the store: move it to another database')
+  .command('copy')
+  .description(
+    'copy every table of the configured store into an empty store (sqlite:PATH or postgres://…), from a consistent snapshot, verified by row counts and checksums; then switch [store] url',
+  )
+  .requiredOption(
+    '--to <url>',
+    'the target store: sqlite:PATH (relative to the home) or postgres://USER@HOST:PORT/DATABASE (password: PGPASSWORD or ~/.pgpass)',
+  )
+  .action(async (opts: { to: string }) => {
+    const { storeCopy, renderCopy } = await import('./store.js');
+    const result = await storeCopy(config(), opts.to, globals().json === true);
+    await output('', globals().json ? result : renderCopy(result));
+  });
+
 const admin = program.command('admin').description('local tasks for the server owner (no daemon needed)');
 admin
   .command('hash-password')

@@ -1,0 +1,149 @@
+/**
+ * `hearth store copy --to URL`: runs in the CLI's own process against the home's configuration,
+ * not through the daemon. The copy needs only the two stores: it works with hearthd stopped (the
+ * way to move without losing a write), and a daemon that runs keeps serving from the source
+ * while the copy reads a consistent snapshot of it.
+ */
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { MIGRATIONS } from '../api/registry.js';
+import { runningPid } from '../daemon/home.js';
+import { systemClock } from '../kernel/clock.js';
+import { ConfigError, type LoadedConfig } from '../kernel/config.js';
+import { copyStore, type CopyProgress, type CopyReport } from '../store/copy.js';
+import { openStore, storeTarget, type Store, type StoreTarget } from '../store/db.js';
+import { CliError } from './client.js';
+
+export interface StoreCopyResult extends CopyReport {
+  /** What to set `[store] url` to (a PostgreSQL password shown as ***). */
+  store_url: string;
+  /** Whether hearthd was running on this home during the copy. */
+  daemon_running: boolean;
+}
+
+/** `--to`'s URL, or a CliError that says what a URL looks like. */
+export function targetOf(to: string, home: string): StoreTarget {
+  if (to.trim() === '') throw new CliError('store:badUrl', '--to needs a store URL: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE');
+  try {
+    return storeTarget(to, home);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new CliError(
+      'store:badUrl',
+      `--to ${JSON.stringify(to)}: not a store URL; expected sqlite:PATH (relative to the home) or postgres://USER@HOST:PORT/DATABASE`,
+    );
+  }
+}
+
+async function open(t: StoreTarget, which: 'source' | 'target'): Promise<Store> {
+  try {
+    return await openStore(t, { busyTimeoutMs: 5000 });
+  } catch (err) {
+    const where = t.kind === 'sqlite' ? t.target : t.target.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+    throw new CliError('store:unreachable', `cannot open the ${which} store (${where}): ${(err as Error).message}`);
+  }
+}
+
+/** Progress on stderr: a bar on a terminal, one line per table otherwise, nothing with --json. */
+function progressReporter(mode: 'bar' | 'lines' | 'none'): { onProgress: (p: CopyProgress) => void; stop: () => void } {
+  if (mode === 'none') return { onProgress: () => {}, stop: () => {} };
+  if (mode === 'lines') {
+    return {
+      onProgress: (p) => {
+        if (p.done === p.total) process.stderr.write(`copied ${p.table}: ${p.total} rows (${p.allDone}/${p.allTotal})\n`);
+      },
+      stop: () => {},
+    };
+  }
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: 'copying {table} [{bar}] {percentage}% | {value}/{total} rows',
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  let started = false;
+  return {
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(Math.max(p.allTotal, 1), 0, { table: p.table });
+        started = true;
+      }
+      bar.update(p.allTotal === 0 ? 1 : p.allDone, { table: p.table });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Copies the configured store into the empty store at `to`; answers what was copied. */
+export async function storeCopy(loaded: LoadedConfig, to: string, json: boolean): Promise<StoreCopyResult> {
+  const { config, home } = loaded;
+  const target = targetOf(to, home);
+  const source = storeTarget(config.store.url, home);
+  if (source.kind === target.kind && source.target === target.target) {
+    throw new CliError(
+      'store:sameStore',
+      `--to names the configured store itself (${source.kind === 'sqlite' ? source.target : '[store] url'}); name another one`,
+    );
+  }
+  if (source.kind === 'sqlite' && !existsSync(source.target)) {
+    throw new CliError('store:noSource', `the configured store ${source.target} does not exist: nothing to copy`);
+  }
+  const created = target.kind === 'sqlite' && !existsSync(target.target);
+  if (target.kind === 'sqlite' && !existsSync(dirname(target.target))) {
+    throw new CliError('store:badUrl', `--to: the directory ${dirname(target.target)} does not exist`);
+  }
+  if (target.kind === 'sqlite' && !created && !statSync(target.target).isFile()) {
+    throw new CliError('store:badUrl', `--to: ${target.target} is not a file`);
+  }
+  const daemonRunning = runningPid(home) !== null;
+  if (daemonRunning && !json) {
+    process.stderr.write(
+      'hearth: note: hearthd is running; the copy is a consistent snapshot, but writes made after it are not in the copy. To move without losing any, run "hearth daemon stop" first.\n',
+    );
+  }
+  const from = await open(source, 'source');
+  let into: Store | null = null;
+  let ok = false;
+  const progress = progressReporter(json ? 'none' : process.stderr.isTTY ? 'bar' : 'lines');
+  try {
+    into = await open(target, 'target');
+    const report = await copyStore(from, into, {
+      migrations: MIGRATIONS,
+      skippedMigrations: config.store.skipped_migrations,
+      clock: systemClock,
+      onProgress: progress.onProgress,
+    });
+    ok = true;
+    return { ...report, store_url: target.kind === 'sqlite' ? `sqlite:${target.target}` : into.location, daemon_running: daemonRunning };
+  } finally {
+    progress.stop();
+    await from.close().catch(() => {});
+    await into?.close().catch(() => {});
+    // A file this command made and could not fill is removed: the next try starts clean.
+    if (!ok && created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${target.target}${suffix}`, { force: true });
+  }
+}
+
+/** The human form: the tables, and what to do next. */
+export function renderCopy(r: StoreCopyResult): string {
+  const width = Math.max(5, ...r.tables.map((t) => t.table.length));
+  const lines = [
+    `copied ${r.rows} rows in ${r.tables.length} tables`,
+    `  from ${r.from}`,
+    `  to   ${r.to}`,
+    '',
+    `${'table'.padEnd(width)}  ${'rows'.padStart(6)}  checksum (SHA-256, verified on both sides)`,
+    ...r.tables.map((t) => `${t.table.padEnd(width)}  ${String(t.rows).padStart(6)}  ${t.checksum.slice(0, 16)}…`),
+    '',
+    'Next: stop hearthd ("hearth daemon stop") if it runs, set in hearth.toml',
+    '  [store]',
+    `  url = ${JSON.stringify(r.store_url)}`,
+    'and start it again ("hearth daemon start"). The old store is left as it was.',
+  ];
+  return lines.join('\n');
+}
