@@ -41,7 +41,8 @@ export interface CopyOptions {
   migrations: readonly Migration[];
   skippedMigrations?: readonly string[];
   clock: Clock;
-  onProgress?: (p: CopyProgress) => void;
+  /** Awaited: the copy goes on when it returns. */
+  onProgress?: (p: CopyProgress) => void | Promise<void>;
   /** Rows per INSERT (bounded further by the number of columns). */
   batchSize?: number;
 }
@@ -210,12 +211,12 @@ export async function copyStore(source: Store, target: Store, opts: CopyOptions)
         const total = totals.get(table)!;
         if (rows.length !== total) throw new Error(`table ${table}: ${rows.length} rows read, ${total} counted in the same snapshot`);
         const batch = Math.max(1, Math.min(opts.batchSize ?? 500, Math.floor(MAX_PARAMS / columns.length)));
-        opts.onProgress?.({ table, done: 0, total, allDone, allTotal });
+        await opts.onProgress?.({ table, done: 0, total, allDone, allTotal });
         for (let i = 0; i < rows.length; i += batch) {
           const chunk = rows.slice(i, i + batch).map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
           await tx.insertInto(table).values(chunk).execute();
           allDone += chunk.length;
-          opts.onProgress?.({ table, done: Math.min(i + batch, rows.length), total, allDone, allTotal });
+          await opts.onProgress?.({ table, done: Math.min(i + batch, rows.length), total, allDone, allTotal });
         }
         const checksum = checksumRows(rows, columns);
         const written = (await sql<Row>`select * from ${sql.table(table)}`.execute(tx)).rows;
