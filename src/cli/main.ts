@@ -318,9 +318,10 @@ program
     '--to <url>',
     'the target store: sqlite:PATH (relative to the home) or postgres://USER@HOST:PORT/DATABASE (password: PGPASSWORD or ~/.pgpass)',
   )
-  .action(async (opts: { to: string }) => {
+  .option('--from <url>', 'the store to copy from (default: the configured [store] url)')
+  .action(async (opts: { to: string; from?: string }) => {
     const { storeCopy, renderCopy } = await import('./store.js');
-    const result = await storeCopy(config(), opts.to, globals().json === true);
+    const result = await storeCopy(config(), opts.to, globals().json === true, opts.from);
     await output('', globals().json ? result : renderCopy(result));
   });
 

@@ -18,20 +18,22 @@ import { CliError } from './client.js';
 export interface StoreCopyResult extends CopyReport {
   /** What to set `[store] url` to (a PostgreSQL password shown as ***). */
   store_url: string;
+  /** Whether `[store] url` must be switched to the target (false when the target is the configured store). */
+  switch_needed: boolean;
   /** Whether hearthd was running on this home during the copy. */
   daemon_running: boolean;
 }
 
-/** `--to`'s URL, or a CliError that says what a URL looks like. */
-export function targetOf(to: string, home: string): StoreTarget {
-  if (to.trim() === '') throw new CliError('store:badUrl', '--to needs a store URL: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE');
+/** `--to`'s (or `--from`'s) URL, or a CliError that says what a URL looks like. */
+export function targetOf(to: string, home: string, option = '--to'): StoreTarget {
+  if (to.trim() === '') throw new CliError('store:badUrl', `${option} needs a store URL: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE`);
   try {
     return storeTarget(to, home);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new CliError(
       'store:badUrl',
-      `--to ${JSON.stringify(to)}: not a store URL; expected sqlite:PATH (relative to the home) or postgres://USER@HOST:PORT/DATABASE`,
+      `${option} ${JSON.stringify(to)}: not a store URL; expected sqlite:PATH (relative to the home) or postgres://USER@HOST:PORT/DATABASE`,
     );
   }
 }
@@ -80,18 +82,15 @@ function progressReporter(mode: 'bar' | 'lines' | 'none'): { onProgress: (p: Cop
 }
 
 /** Copies the configured store into the empty store at `to`; answers what was copied. */
-export async function storeCopy(loaded: LoadedConfig, to: string, json: boolean): Promise<StoreCopyResult> {
+export async function storeCopy(loaded: LoadedConfig, to: string, json: boolean, from?: string): Promise<StoreCopyResult> {
   const { config, home } = loaded;
   const target = targetOf(to, home);
-  const source = storeTarget(config.store.url, home);
+  const source = from === undefined ? storeTarget(config.store.url, home) : targetOf(from, home, '--from');
   if (source.kind === target.kind && source.target === target.target) {
-    throw new CliError(
-      'store:sameStore',
-      `--to names the configured store itself (${source.kind === 'sqlite' ? source.target : '[store] url'}); name another one`,
-    );
+    throw new CliError('store:sameStore', `--to names the store to copy from (${source.kind === 'sqlite' ? source.target : 'the same URL'}); name another one`);
   }
   if (source.kind === 'sqlite' && !existsSync(source.target)) {
-    throw new CliError('store:noSource', `the configured store ${source.target} does not exist: nothing to copy`);
+    throw new CliError('store:noSource', `the store ${source.target} does not exist: nothing to copy`);
   }
   const created = target.kind === 'sqlite' && !existsSync(target.target);
   if (target.kind === 'sqlite' && !existsSync(dirname(target.target))) {
@@ -106,23 +105,29 @@ export async function storeCopy(loaded: LoadedConfig, to: string, json: boolean)
       'hearth: note: hearthd is running; the copy is a consistent snapshot, but writes made after it are not in the copy. To move without losing any, run "hearth daemon stop" first.\n',
     );
   }
-  const from = await open(source, 'source');
+  const src = await open(source, 'source');
   let into: Store | null = null;
   let ok = false;
   const progress = progressReporter(json ? 'none' : process.stderr.isTTY ? 'bar' : 'lines');
   try {
     into = await open(target, 'target');
-    const report = await copyStore(from, into, {
+    const report = await copyStore(src, into, {
       migrations: MIGRATIONS,
       skippedMigrations: config.store.skipped_migrations,
       clock: systemClock,
       onProgress: progress.onProgress,
     });
     ok = true;
-    return { ...report, store_url: target.kind === 'sqlite' ? `sqlite:${target.target}` : into.location, daemon_running: daemonRunning };
+    const configured = storeTarget(config.store.url, home);
+    return {
+      ...report,
+      store_url: target.kind === 'sqlite' ? `sqlite:${target.target}` : into.location,
+      switch_needed: !(configured.kind === target.kind && configured.target === target.target),
+      daemon_running: daemonRunning,
+    };
   } finally {
     progress.stop();
-    await from.close().catch(() => {});
+    await src.close().catch(() => {});
     await into?.close().catch(() => {});
     // A file this command made and could not fill is removed: the next try starts clean.
     if (!ok && created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${target.target}${suffix}`, { force: true });
@@ -140,10 +145,14 @@ export function renderCopy(r: StoreCopyResult): string {
     `${'table'.padEnd(width)}  ${'rows'.padStart(6)}  checksum (SHA-256, verified on both sides)`,
     ...r.tables.map((t) => `${t.table.padEnd(width)}  ${String(t.rows).padStart(6)}  ${t.checksum.slice(0, 16)}…`),
     '',
-    'Next: stop hearthd ("hearth daemon stop") if it runs, set in hearth.toml',
-    '  [store]',
-    `  url = ${JSON.stringify(r.store_url)}`,
-    'and start it again ("hearth daemon start"). The old store is left as it was.',
+    ...(r.switch_needed
+      ? [
+          'Next: stop hearthd ("hearth daemon stop") if it runs, set in hearth.toml',
+          '  [store]',
+          `  url = ${JSON.stringify(r.store_url)}`,
+          'and start it again ("hearth daemon start"). The old store is left as it was.',
+        ]
+      : ['Next: restart hearthd ("hearth daemon restart"): its store now holds the copied rows. The old store is left as it was.']),
   ];
   return lines.join('\n');
 }

@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../kernel/clock.js';
 import { ConfigError, inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
 import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
-import { openStore, storeTarget, type Store } from '../store/db.js';
+import { openStore, rowsInSqliteFile, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { ensureAuthToken, ensureHome, ensureTokenKey, removeOwnPidFile, writePidFile } from './home.js';
 import { prepareTls, type TlsMaterial } from './tls.js';
@@ -264,6 +264,7 @@ export class Daemon {
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
       await this.sayWhereToStart();
+      await this.warnIfHomeDbHasAccounts(target);
     } catch (err) {
       await store?.close().catch(() => {});
       const delay = Math.min(5000, 100 * 2 ** attempt);
@@ -288,6 +289,24 @@ export class Daemon {
         ? `no account yet: open ${url}/ in a browser to create the owner's account, or run "hearth bonafide user create <name>"`
         : `no account yet: create the owner's account with "hearth bonafide user create <name>"`,
     );
+  }
+
+  /**
+   * On an empty store other than the home's hearth.db, while hearth.db still holds accounts: the
+   * owner has likely switched `[store] url` without moving the data. Said in the log and in
+   * `core/status`, with the command that moves it.
+   */
+  private async warnIfHomeDbHasAccounts(target: ReturnType<typeof storeTarget>): Promise<void> {
+    const homeDb = inHome(this.opts.loaded.home, 'hearth.db');
+    if (target.kind === 'sqlite' && target.target === homeDb) return;
+    if ((await accountsInStore(this.hearth)) !== 0) return;
+    const old = await rowsInSqliteFile(homeDb, 'accounts');
+    if (!old) return;
+    const message =
+      `this store has no account, but ${homeDb} holds ${old} account${old === 1 ? '' : 's'} (and their devices and vaults): ` +
+      `to move them here, stop hearthd ("hearth daemon stop"), run "hearth store copy --from sqlite:hearth.db --to <[store] url>", and start it again`;
+    this.hearth.warnings.push(message);
+    this.log.warn({ file: homeDb, accounts: old }, message);
   }
 
   /** Stops accepting, lets requests in flight finish (bounded), closes the store, removes the pid file. */

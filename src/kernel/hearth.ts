@@ -79,6 +79,9 @@ export class Hearth {
     return configured || this.tls?.url || this.httpUrl;
   }
 
+  /** What the owner should know and act on (`core/status` carries them), one line each. */
+  readonly warnings: string[] = [];
+
   /** The HTTP listener's URL once it listens (set by the daemon). */
   httpUrl: string | null = null;
 

@@ -178,6 +178,24 @@ export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database
   };
 }
 
+/**
+ * Rows of `table` in the SQLite file at `path`, read-only (nothing is written, not even its WAL
+ * mode); null when the file or the table is absent or cannot be read.
+ */
+export async function rowsInSqliteFile(path: string, table: string): Promise<number | null> {
+  const { default: SQLite } = await import('better-sqlite3');
+  let file: import('better-sqlite3').Database | null = null;
+  try {
+    file = new SQLite(path, { readonly: true, fileMustExist: true, timeout: 1000 });
+    const row = file.prepare(`select count(*) as n from "${table.replace(/"/g, '""')}"`).get() as { n: number };
+    return Number(row.n);
+  } catch {
+    return null;
+  } finally {
+    file?.close();
+  }
+}
+
 /** Narrows a query to the rows of one account, or of the server owner (`account_id` null). */
 export function ownedBy<T extends { where(column: 'account_id', op: 'is' | '=', value: string | null): unknown }>(q: T, accountId: string | null): T {
   return (accountId === null ? q.where('account_id', 'is', null) : q.where('account_id', '=', accountId)) as T;

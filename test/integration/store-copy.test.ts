@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, storeTarget, type StoreTarget } from '../../src/store/db.js';
 import { BW_MAIN, BwDevice, encode, ITEMS } from '../support/bw-scenario.js';
-import { call, runCli, startDaemon, tempHome, type RunningDaemon } from '../support/helpers.js';
+import { call, runCli, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 import { pgSchema, pgSkip } from '../support/pg.js';
 import { hasPython, runOnTerminal } from '../support/pty.js';
 import { registerVault } from '../support/vault-harness.js';
@@ -227,5 +227,56 @@ describe('hearth store copy', async () => {
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stderr, /^copied accounts: 2 rows/m);
     assert.match(plain.stdout, /^accounts +2 +[0-9a-f]{16}…$/m);
+  });
+
+  it('warns, in the log and core/status, when it starts on an empty store while hearth.db holds accounts; --from moves them there', { skip }, async () => {
+    const schema = await pgSchema();
+    drops.push(schema.drop);
+    const d = await startDaemon({ home, env: { ...daemonEnv(), HEARTH_STORE_URL: schema.url } });
+    daemons.push(d);
+    const hearthDb = join(home, 'hearth.db');
+    await waitFor('the warning', () => d.logs().some((l) => l.level === 40 && l.file === hearthDb));
+    const line = d.logs().find((l) => l.level === 40 && l.file === hearthDb)!;
+    assert.equal(line.accounts, 2);
+    assert.match(line.msg, /this store has no account, but .*hearth\.db holds 2 accounts/);
+    assert.match(line.msg, /hearth store copy --from sqlite:hearth\.db --to/);
+    const status = (await call(d, 'core/status', {})).body.result;
+    assert.equal(status.warnings.length, 1);
+    assert.equal(status.warnings[0], line.msg);
+    const cli = await runCli(['daemon', 'status'], { ...env, HEARTH_STORE_URL: schema.url });
+    assert.match(cli.stdout, /^warning: this store has no account/m);
+    await d.stop();
+
+    // What the warning says to do, done: the accounts are there and the warning is gone.
+    const moved = await runCli(['--json', 'store', 'copy', '--from', 'sqlite:hearth.db', '--to', schema.url], { ...env, HEARTH_STORE_URL: schema.url });
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(JSON.parse(moved.stdout).switch_needed, false);
+    const after = await startDaemon({ home, env: { ...daemonEnv(), HEARTH_STORE_URL: schema.url } });
+    daemons.push(after);
+    await waitFor('the store', () => after.logs().some((l) => l.msg === 'store ready'));
+    assert.equal((await call(after, 'core/stats', {})).body.result.accounts, 2);
+    assert.deepEqual((await call(after, 'core/status', {})).body.result.warnings, []);
+    await after.stop();
+  });
+
+  it("says nothing on the home's own hearth.db, nor on an empty store when hearth.db has no account", { skip }, async () => {
+    const own = await startDaemon({ home, env: daemonEnv() });
+    daemons.push(own);
+    await waitFor('the store', () => own.logs().some((l) => l.msg === 'store ready'));
+    assert.deepEqual((await call(own, 'core/status', {})).body.result.warnings, []);
+    await own.stop();
+
+    const emptyHome = tempHome();
+    const first = await startDaemon({ home: emptyHome }); // makes an empty hearth.db
+    await waitFor('the store', () => first.logs().some((l) => l.msg === 'store ready'));
+    await first.stop();
+    const schema = await pgSchema();
+    drops.push(schema.drop);
+    const d = await startDaemon({ home: emptyHome, env: { HEARTH_STORE_URL: schema.url } });
+    daemons.push(d);
+    await waitFor('the store', () => d.logs().some((l) => l.msg === 'store ready'));
+    assert.deepEqual((await call(d, 'core/status', {})).body.result.warnings, []);
+    assert.ok(!d.logs().some((l) => l.level === 40), JSON.stringify(d.logs().filter((l) => l.level === 40)));
+    await d.stop();
   });
 });

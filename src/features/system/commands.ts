@@ -48,6 +48,7 @@ export const COMMANDS: readonly Command[] = [
         }),
         Type.Null(),
       ]),
+      warnings: Type.Array(Type.String(), { description: 'what the owner should act on, one line each (e.g. an empty store while hearth.db holds accounts)' }),
     }),
     auth: need('auditor'),
     requires: [],
