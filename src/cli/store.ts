@@ -4,7 +4,7 @@
  * way to move without losing a write), and a daemon that runs keeps serving from the source
  * while the copy reads a consistent snapshot of it.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { MIGRATIONS } from '../api/registry.js';
@@ -110,6 +110,9 @@ export async function storeCopy(loaded: LoadedConfig, to: string, json: boolean,
   let ok = false;
   const progress = progressReporter(json ? 'none' : process.stderr.isTTY ? 'bar' : 'lines');
   try {
+    // A new file holds every secret of the source: readable by its owner only (SQLite gives its
+    // -wal and -shm files the same mode).
+    if (created) closeSync(openSync(target.target, 'wx', 0o600));
     into = await open(target, 'target');
     const report = await copyStore(src, into, {
       migrations: MIGRATIONS,

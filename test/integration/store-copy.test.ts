@@ -5,7 +5,7 @@
  * nothing changed, bad URLs refused clearly, and the progress a person sees.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -175,6 +175,7 @@ describe('hearth store copy', async () => {
     assert.deepEqual((await contents(storeTarget('sqlite:back.db', home))).accounts, original.accounts);
     const copy = await runCli(['--json', 'store', 'copy', '--to', 'sqlite:copy.db'], env);
     assert.equal(copy.code, 0, copy.stderr);
+    for (const f of ['back.db', 'copy.db']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, `${f} is readable by its owner only`);
     assert.deepEqual(await contents(storeTarget('sqlite:copy.db', home)), original);
   });
 
