@@ -4,24 +4,36 @@ import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams, Params, Password, Role, Time, Username } from '../../api/schemas.js';
-import { changePassword, createSession, endSession, resetPassword } from '../credentials/service.js';
+import { adoptForOwner, changePassword, createSession, endSession, resetPassword } from '../credentials/service.js';
 import * as accounts from './service.js';
 import { AccountView } from './service.js';
 
 export const COMMANDS: readonly Command[] = [
   command({
     path: 'bonafide/user/create',
-    summary: 'Create an account (the first becomes the owner; then as [accounts] registration allows, or by a maintainer)',
+    summary:
+      'Create an account (the first becomes the owner, and needs the setup code or the global token; then as [accounts] registration allows, or by a maintainer)',
     params: Params({
       username: Username('the new account: 2–31 characters of a-z, 0-9 and _ (or `name@domain`)'),
       pass: Password('its password, at least 8 characters'),
       invitecode: Type.Optional(Type.String({ description: 'an invite code, where registration is by invitation', maxLength: 200 })),
       role: Type.Optional({ ...Role, description: `its role (maintainers only; default creator): ${ROLES.join(', ')}` }),
       full_name: Type.Optional(Type.String({ description: 'a full name to show', maxLength: 200 })),
+      setup_code: Type.Optional(
+        Type.String({
+          description:
+            "the first account only, without a maintainer's credential: the setup code from `setup-code` in Hearth's home (or the link hearthd prints)",
+          maxLength: 200,
+        }),
+      ),
     }),
     result: AccountView,
     auth: PUBLIC_IDENTIFIED,
-    run: async ({ hearth, principal }, p) => accounts.describeAccount(hearth, await accounts.createAccount(hearth, principal, p)),
+    run: async ({ hearth, principal, address, surface }, p) =>
+      accounts.describeAccount(
+        hearth,
+        await accounts.createAccount(hearth, principal, p, { from: { address, surface }, onOwner: (tx, a) => adoptForOwner(tx, a.id) }),
+      ),
   }),
   command({
     path: 'bonafide/user/list',
@@ -33,7 +45,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'bonafide/user/active',
-    summary: "The account of the caller (null for the server owner's global token)",
+    summary: "The account of the caller (the global token: the owner's; null while no account exists)",
     params: NoParams,
     result: Type.Union([AccountView, Type.Null()]),
     auth: need('consumer'),

@@ -14,7 +14,7 @@ import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import type { From } from '../limits/service.js';
-import { deleteAccountSecrets } from '../one-time-secrets/service.js';
+import { adoptOwnerlessSecrets, deleteAccountSecrets } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
 
 /** Device tokens carry a prefix, so a Bearer value says which kind it is (and scanners find leaks). */
@@ -54,6 +54,17 @@ export async function principalForToken(h: Hearth, kind: 'session' | 'device', t
     owner: row.account_id === null ? true : row.owner === 1,
     csrfHash: row.csrf_hash,
   };
+}
+
+/**
+ * Once the owner's account exists the global token acts as it: what the global token made
+ * before — devices it paired, its pending pairing phrase and recovery token, which belong to no
+ * account — becomes the owner's. Runs in the transaction that creates the owner, and again when
+ * the daemon opens a store that has an owner (a store from before this rule). Idempotent.
+ */
+export async function adoptForOwner(db: Db, ownerId: string): Promise<void> {
+  await repo.adoptOwnerless(db, ownerId);
+  await adoptOwnerlessSecrets(db, ownerId, ['pairing', 'recovery']);
 }
 
 /**
