@@ -138,3 +138,62 @@ forEachStore('the owner', (store) => {
     }
   });
 });
+
+forEachStore('recovering a forgotten password', (store) => {
+  let d: InProcessDaemon;
+  const anon = () => ({ url: d.url });
+  const global = () => ({ url: d.url, token: d.token });
+  let phrase: string;
+  let device: string;
+  let session: Record<string, string>;
+
+  store.before(async () => {
+    d = await store.startInProcess({ env: { HEARTH_SERVER_TRUSTED_PROXIES: '127.0.0.1' } });
+    assert.equal((await call(global(), 'bonafide/user/create', { username: 'olga', pass: PASS })).status, 200);
+    assert.equal((await call(global(), 'bonafide/user/create', { username: 'bob', pass: 'bob-password-1' })).status, 200);
+    session = sessionAuth('bob', (await call(anon(), 'bonafide/user/authenticate', { username: 'bob', pass: 'bob-password-1' })).body.result.token);
+    phrase = (await call(anon(), 'recovery/create', { uses: 2 }, { headers: session })).body.result.token;
+    const pairing = (await call(anon(), 'device/pair', {}, { headers: session })).body.result.token;
+    device = (await call(anon(), 'device/authorize', { token: pairing, device: 'bobphone' })).body.result.token;
+  });
+
+  store.it('recover: the phrase sets a new password, ends every other credential, answers a login session, spends one use', async () => {
+    const r = await call(anon(), 'bonafide/user/recover', { token: `  ${phrase.toUpperCase()} `, newpass: 'bob-password-2' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.result.account.username, 'bob');
+    // The answer is a working login session, like authenticate's.
+    const fresh = { authorization: r.body.result.authorization };
+    assert.equal((await call(anon(), 'core/whoami', {}, { headers: fresh })).body.result.account, 'bob');
+    // Every other credential of bob's has ended; olga's have not.
+    assert.equal((await call(anon(), 'core/whoami', {}, { headers: session })).status, 401);
+    assert.equal((await call(anon(), 'core/whoami', {}, { headers: { authorization: `Bearer ${device}` } })).status, 401);
+    assert.equal((await call(global(), 'core/whoami')).status, 200);
+    // The new password works, the old one not.
+    assert.equal((await call(anon(), 'bonafide/user/authenticate', { username: 'bob', pass: 'bob-password-2' })).status, 200);
+    assert.equal((await call(anon(), 'bonafide/user/authenticate', { username: 'bob', pass: 'bob-password-1' })).status, 401);
+    // One use was spent: one is left.
+    const status = (await call(anon(), 'recovery/status', {}, { headers: fresh })).body.result;
+    assert.deepEqual([status.valid, status.uses_left], [true, 1]);
+    assert.equal((await call(anon(), 'bonafide/user/recover', { token: phrase, newpass: 'bob-password-3' })).status, 200);
+    const spent = await call(anon(), 'bonafide/user/recover', { token: phrase, newpass: 'bob-password-4' });
+    assert.equal(spent.status, 404, 'used up');
+  });
+
+  store.it('a short new password is refused before the phrase is spent', async () => {
+    const phrase2 = (await call(global(), 'recovery/create', { uses: 1 })).body.result.token;
+    const short = await call(anon(), 'bonafide/user/recover', { token: phrase2, newpass: 'short' });
+    assert.equal(short.status, 400);
+    assert.equal((await call(anon(), 'bonafide/user/recover', { token: phrase2, newpass: 'olga-password-2' })).body.result.account.username, 'olga');
+  });
+
+  store.it('wrong phrases count in the failed-login limits: after 10 from one address, 429, and they are in auth/log', async () => {
+    const wrong = { token: 'abandon '.repeat(17) + 'about', newpass: 'whatever-pass' };
+    const from = { headers: { 'x-forwarded-for': '198.51.100.7' } };
+    const codes: number[] = [];
+    for (let i = 0; i < 11; i++) codes.push((await call(anon(), 'bonafide/user/recover', wrong, from)).status);
+    assert.deepEqual(codes.slice(0, 10), Array(10).fill(404));
+    assert.equal(codes[10], 429);
+    const log = (await call(global(), 'auth/log', { failures: true })).body.result;
+    assert.ok(log.filter((e: { username: string; address: string }) => e.username === '(recovery phrase)' && e.address === '198.51.100.7').length >= 11);
+  });
+});

@@ -4,9 +4,27 @@ import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams, Params, Password, Role, Time, Username } from '../../api/schemas.js';
-import { adoptForOwner, changePassword, createSession, endSession, resetPassword } from '../credentials/service.js';
+import type { Hearth } from '../../kernel/hearth.js';
+import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
 import * as accounts from './service.js';
-import { AccountView } from './service.js';
+import { AccountView, type Account } from './service.js';
+
+/** What a login answers (`authenticate`, `recover`). */
+const LoginSession = Type.Object({
+  token: Type.String(),
+  authorization: Type.String({ description: 'the whole Authorization header value to send' }),
+  expires_at: Time,
+  max_expires_at: Time,
+  account: AccountView,
+});
+
+const loginAnswer = (hearth: Hearth, account: Account, session: NewSession) => ({
+  token: session.token,
+  authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,
+  expires_at: new Date(session.expiresAt).toISOString(),
+  max_expires_at: new Date(session.maxExpiresAt).toISOString(),
+  account: accounts.describeAccount(hearth, account),
+});
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -58,24 +76,25 @@ export const COMMANDS: readonly Command[] = [
     path: 'bonafide/user/authenticate',
     summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)`',
     params: Params({ username: Username(), pass: Password("the account's password") }),
-    result: Type.Object({
-      token: Type.String(),
-      authorization: Type.String({ description: 'the whole Authorization header value to send' }),
-      expires_at: Time,
-      max_expires_at: Time,
-      account: AccountView,
-    }),
+    result: LoginSession,
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
       const account = await accounts.checkLogin(hearth, p.username, p.pass, { address, surface });
-      const session = await createSession(hearth, account, { address, userAgent });
-      return {
-        token: session.token,
-        authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,
-        expires_at: new Date(session.expiresAt).toISOString(),
-        max_expires_at: new Date(session.maxExpiresAt).toISOString(),
-        account: accounts.describeAccount(hearth, account),
-      };
+      return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
+    },
+  }),
+  command({
+    path: 'bonafide/user/recover',
+    summary: "A forgotten password: the account's recovery token sets a new one (spends one use; every other credential of the account ends) and logs in",
+    params: Params({
+      token: Type.String({ description: 'the recovery token (`recovery/create`): its 18 words, separated by spaces', writeOnly: true, maxLength: 400 }),
+      newpass: Password('the new password, at least 8 characters'),
+    }),
+    result: LoginSession,
+    auth: PUBLIC,
+    run: async ({ hearth, address, surface, userAgent }, p) => {
+      const { account, session } = await recoverPassword(hearth, p, { address, surface }, { address, userAgent });
+      return loginAnswer(hearth, account, session);
     },
   }),
   command({

@@ -157,8 +157,8 @@ export async function getAccount(h: Hearth, username: string): Promise<Account> 
   return a;
 }
 
-export async function accountById(h: Hearth, id: string): Promise<Account | null> {
-  const row = await repo.byId(h.store.db, id);
+export async function accountById(h: Hearth, id: string, db: Db = h.store.db): Promise<Account | null> {
+  const row = await repo.byId(db, id);
   return row ? toAccount(row) : null;
 }
 
