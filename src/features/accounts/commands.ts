@@ -159,10 +159,25 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'bonafide/invite/create',
     summary: 'A single-use invite code for registration by invitation',
-    params: NoParams,
+    params: Params({
+      expires_in: Type.Optional(
+        Type.Integer({ description: 'seconds it stays valid (default `[accounts] invite_ttl`; 60 to 2592000, 30 days)', minimum: 60, maximum: 2_592_000 }),
+      ),
+    }),
     result: Type.Object({ invitecode: Type.String(), expires_at: Time }),
     auth: needMinting('maintainer'),
-    run: ({ hearth, principal }) => accounts.createInvite(hearth, principal),
+    run: ({ hearth, principal }, p) => accounts.createInvite(hearth, principal, p.expires_in),
+  }),
+  command({
+    path: 'bonafide/invite/revoke',
+    summary: 'Revoke an invite code not yet used, by its id (from bonafide/invite/list)',
+    params: Params({ id: Type.String({ description: "the invite's id", minLength: 1, maxLength: 100 }) }),
+    result: Type.Object({ revoked: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }, p) => {
+      await accounts.revokeInvite(hearth, p.id);
+      return { revoked: p.id };
+    },
   }),
   command({
     path: 'bonafide/invite/list',

@@ -13,7 +13,7 @@ import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import type { Db } from '../../store/db.js';
 import { guarded, type From } from '../limits/service.js';
-import { consumeSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
+import { consumeSecret, deleteSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
 import type { AccountRow } from './repo.js';
 
@@ -396,12 +396,19 @@ export async function setRole(h: Hearth, username: string, role: Role): Promise<
 // ---- invite codes --------------------------------------------------------------------------
 
 /** An invite code (Bitmask's invitecode): single use, expiring after `[accounts] invite_ttl`. */
-export async function createInvite(h: Hearth, principal: Principal): Promise<{ invitecode: string; expires_at: string }> {
+export async function createInvite(h: Hearth, principal: Principal, expiresIn?: number): Promise<{ invitecode: string; expires_at: string }> {
   const code = randomSecret(32);
   const now = h.clock.now();
-  const expiresAt = now + h.config.accounts.invite_ttl * 1000;
+  const expiresAt = now + (expiresIn ?? h.config.accounts.invite_ttl) * 1000;
   await storeSecret(h.store.db, { kind: 'invite', accountId: principal.account?.id ?? null, role: 'creator', secret: code, now, expiresAt, uses: 1 });
   return { invitecode: code, expires_at: new Date(expiresAt).toISOString() };
+}
+
+/** Revokes a live invite code by its id (unknown, used or expired → 404). */
+export async function revokeInvite(h: Hearth, id: string): Promise<void> {
+  const live = await liveSecrets(h.store.db, 'invite', h.clock.now());
+  if (!live.some((r) => r.id === id)) throw notFound(`no live invite code ${id}`);
+  await deleteSecret(h.store.db, id);
 }
 
 /** Invite codes not yet used or expired (their ids and dates; the codes are not kept). */
