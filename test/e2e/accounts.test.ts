@@ -42,6 +42,9 @@ describe('the console: invites, sign-up, the sign-in log, recovery', async () =>
 
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const sideways = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  /** Buttons whose text does not fit them (cut off rather than wrapped). */
+  const clipped = (p: Page) =>
+    p.evaluate(() => [...document.querySelectorAll('button')].filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent));
   async function signIn(p: Page, username: string, password: string) {
     await p.getByLabel('Username').fill(username);
     await p.getByLabel('Password').fill(password);
@@ -99,6 +102,7 @@ describe('the console: invites, sign-up, the sign-in log, recovery', async () =>
       await p.getByLabel('Password', { exact: true }).fill('gina-password');
       await p.getByLabel('Password, again').fill('gina-password');
       assert.ok((await sideways(p)) <= 0, 'the sign-up page fits 360 px');
+      assert.deepEqual(await clipped(p), []);
       await shot(p, '21-phone-sign-up');
       await p.getByRole('button', { name: 'Create account' }).click();
       await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -142,6 +146,7 @@ describe('the console: invites, sign-up, the sign-in log, recovery', async () =>
       await p.goto(d.url);
       await p.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
       assert.ok((await sideways(p)) <= 0, 'the sign-in page fits 360 px');
+      assert.deepEqual(await clipped(p), []);
       await shot(p, '24-phone-sign-in');
       await p.getByRole('button', { name: 'Forgot password? Use a recovery phrase' }).click();
       await p.getByRole('heading', { name: 'Recover your account' }).waitFor();
@@ -149,12 +154,13 @@ describe('the console: invites, sign-up, the sign-in log, recovery', async () =>
       await p.getByLabel('Recovery phrase').fill('abandon '.repeat(17) + 'agent');
       await p.getByLabel('New password', { exact: true }).fill('gina-new-password');
       await p.getByLabel('New password, again').fill('gina-new-password');
-      await p.getByRole('button', { name: 'Set the new password and sign in' }).click();
+      await p.getByRole('button', { name: 'Set password and sign in' }).click();
       await p.getByRole('alert').filter({ hasText: 'the recovery token is wrong' }).waitFor();
       await p.getByLabel('Recovery phrase').fill(phrase);
       assert.ok((await sideways(p)) <= 0, 'the recovery page fits 360 px');
+      assert.deepEqual(await clipped(p), []);
       await shot(p, '25-phone-recover');
-      await p.getByRole('button', { name: 'Set the new password and sign in' }).click();
+      await p.getByRole('button', { name: 'Set password and sign in' }).click();
       await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
       assert.equal(await p.locator('.who-name').textContent(), 'Gina Guest');
       // The old session ended; the new password works; only the console's own session is left.

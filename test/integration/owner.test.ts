@@ -186,6 +186,14 @@ forEachStore('recovering a forgotten password', (store) => {
     assert.equal((await call(anon(), 'bonafide/user/recover', { token: phrase2, newpass: 'olga-password-2' })).body.result.account.username, 'olga');
   });
 
+  store.it('the CLI: hearth bonafide user recover reads the phrase and the new password from stdin, not argv', async () => {
+    const phrase3 = (await call(global(), 'recovery/create', { uses: 1 })).body.result.token as string;
+    const r = await runCli(['--json', 'bonafide', 'user', 'recover'], { HEARTH_HOME: d.home }, `${phrase3}\nolga-password-3\n`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).account.username, 'olga');
+    assert.equal((await call(anon(), 'bonafide/user/authenticate', { username: 'olga', pass: 'olga-password-3' })).status, 200);
+  });
+
   store.it('wrong phrases count in the failed-login limits: after 10 from one address, 429, and they are in auth/log', async () => {
     const wrong = { token: 'abandon '.repeat(17) + 'about', newpass: 'whatever-pass' };
     const from = { headers: { 'x-forwarded-for': '198.51.100.7' } };

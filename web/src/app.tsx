@@ -313,7 +313,7 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
           name="newpass2"
         />
         <Button type="submit" kind="primary" busy={busy}>
-          Set the new password and sign in
+          Set password and sign in
         </Button>
       </Form>
       <div class="panel-links">
