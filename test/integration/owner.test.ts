@@ -124,6 +124,24 @@ forEachStore('the owner', (store) => {
     await pair({ headers: bob }, 'bobphone');
     const byGlobal = (await call(global(), 'device/list')).body.result.map((x: { name: string }) => x.name);
     assert.ok(!byGlobal.includes('bobphone'));
+    // The sign-in log: bob, a creator, sees the entries for his own account only; the owner every one.
+    const own = (await call(anon(), 'auth/log', {}, { headers: bob })).body.result;
+    assert.ok(own.length >= 1);
+    assert.ok(
+      own.every((e: { username: string }) => e.username === 'bob'),
+      JSON.stringify(own),
+    );
+    const all = (await call(global(), 'auth/log')).body.result;
+    assert.ok(all.some((e: { username: string }) => e.username === 'olga'));
+    // Invites: an expiry of one's choosing; revoked by id; only by a maintainer.
+    const invite = (await call(global(), 'bonafide/invite/create', { expires_in: 120 })).body.result;
+    assert.equal(Date.parse(invite.expires_at), d.clock.now() + 120_000);
+    const [live] = (await call(global(), 'bonafide/invite/list')).body.result;
+    assert.equal((await call(anon(), 'bonafide/invite/revoke', { id: live.id }, { headers: bob })).status, 403);
+    assert.equal((await call(global(), 'bonafide/invite/revoke', { id: live.id })).status, 200);
+    assert.equal((await call(global(), 'bonafide/invite/revoke', { id: live.id })).status, 404);
+    assert.equal((await call(global(), 'bonafide/invite/list')).body.result.length, 0);
+    assert.equal((await call(global(), 'bonafide/invite/create', { expires_in: 5 })).status, 400, 'at least a minute');
     assert.equal((await call(global(), 'bonafide/user/reset', { username: 'bob', newpass: 'bob-password-2' })).status, 200);
   });
 
