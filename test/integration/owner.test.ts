@@ -155,6 +155,19 @@ forEachStore('the owner', (store) => {
       await d.stop();
     }
   });
+
+  store.it('the same home on an empty store: a new setup code, and a stranger cannot claim it', async () => {
+    d = await startInProcess({ home: d.home, env: { HEARTH_STORE_URL: 'sqlite:other.db' } });
+    try {
+      assert.match(setupCode(d.home), /^[0-9a-f]{32}$/);
+      assert.equal((await call(global(), 'bonafide/user/active')).body.result, null, 'the global token is nobody on this store');
+      const r = await call(anon(), 'bonafide/user/create', { username: 'mallory', pass: 'mallory-password' });
+      assert.equal(r.status, 403);
+      assert.equal((await call(global(), 'core/stats')).body.result.accounts, 0);
+    } finally {
+      await d.stop();
+    }
+  });
 });
 
 forEachStore('recovering a forgotten password', (store) => {

@@ -423,7 +423,8 @@ function FirstRun({ onDone }: { onDone: () => void }) {
       <p class="lead">No account exists yet. Create the owner's account: it manages this server, its users and their devices.</p>
       {error && <Notice kind="error">{error}</Notice>}
       <Form onSubmit={submit} label="Create the owner's account">
-        {!fromLink && (
+        {/* A link with a stale code: the field shows, to correct it. */}
+        {(!fromLink || error) && (
           <Field
             label="Setup code"
             hint="hearthd printed a link with it when it started; it is also in the file setup-code in Hearth's home."
