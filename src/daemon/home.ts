@@ -8,6 +8,8 @@ export const AUTHTOKEN_FILE = 'authtoken';
 export const PID_FILE = 'hearthd.pid';
 export const LOG_FILE = 'hearthd.log';
 export const TOKEN_KEY_FILE = 'token.key';
+/** The first-run setup code (the accounts feature names it in its messages as well). */
+export const SETUP_CODE_FILE = 'setup-code';
 
 /** Creates the home (0700) if needed and proves it writable; a ConfigError says why not. */
 export function ensureHome(home: string): void {
@@ -79,10 +81,10 @@ export function refuseIfOthersCanRead(path: string, orElse: string): void {
  * A secret kept in a 0600 file of the home: made on first start (32 random bytes, hex), then
  * read. `what` names what deleting the file does, for the error messages.
  */
-function ensureSecretFile(home: string, file: string, valid: RegExp, what: string): { path: string; secret: string } {
+function ensureSecretFile(home: string, file: string, valid: RegExp, what: string, bytes = 32): { path: string; secret: string } {
   const path = join(home, file);
   try {
-    if (!existsSync(path)) writeSecretOnce(path, `${randomToken(32)}\n`);
+    if (!existsSync(path)) writeSecretOnce(path, `${randomToken(bytes)}\n`);
     statSync(path);
   } catch (err) {
     throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get ${what}`);
@@ -110,6 +112,19 @@ export function ensureAuthToken(home: string): { path: string; token: string } {
  */
 export function ensureTokenKey(home: string): string {
   return ensureSecretFile(home, TOKEN_KEY_FILE, /^\S{32,}$/, 'a new key (every role token ends)').secret;
+}
+
+/**
+ * The first-run setup code, in `$HEARTH_HOME/setup-code` (0600): 16 random bytes, hex. Kept while
+ * the store has no account (the same code across restarts), removed once the owner exists.
+ */
+export function ensureSetupCode(home: string): { path: string; code: string } {
+  const { path, secret } = ensureSecretFile(home, SETUP_CODE_FILE, /^[0-9a-f]{32}$/, 'a new setup code', 16);
+  return { path, code: secret };
+}
+
+export function removeSetupCode(home: string): void {
+  rmSync(join(home, SETUP_CODE_FILE), { force: true });
 }
 
 export function writePidFile(home: string): string {

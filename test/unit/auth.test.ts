@@ -55,6 +55,24 @@ describe('global token resolver', () => {
     assert.equal(p?.role, 'maintainer');
   });
 
+  it("once the owner is known, the token is the owner's account, answered synchronously (no store round trip)", () => {
+    const owner = { id: 'acct-1', username: 'olga' };
+    let asked = 0;
+    const withOwner = new Map([['global' as const, globalTokenResolver(token, () => (asked++, owner))]]);
+    const p = resolvePrincipal(withOwner, ['global'], { 'x-hearth-auth': token }, { https: false });
+    assert.ok(!(p instanceof Promise), 'no promise on the hot path');
+    assert.deepEqual([p?.account, p?.role, p?.owner, p?.credential.kind], [owner, 'maintainer', true, 'global']);
+    // The same frozen principal each time: nothing is built per request.
+    assert.equal(resolvePrincipal(withOwner, ['global'], { 'x-hearth-auth': token }, { https: false }), p);
+    assert.equal(asked, 2);
+  });
+
+  it('while no owner exists, the token belongs to no account (and waits for the lookup when there is one)', async () => {
+    const pending = new Map([['global' as const, globalTokenResolver(token, async () => null)]]);
+    const p = await resolvePrincipal(pending, ['global'], { 'x-hearth-auth': token }, { https: false });
+    assert.deepEqual([p?.account, p?.owner], [null, true]);
+  });
+
   it('no header → nobody; a wrong one → user:badAuth, even one differing in the last character', async () => {
     assert.equal(await resolvePrincipal(resolvers, ['global'], {}, { https: false }), null);
     const wrong = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');

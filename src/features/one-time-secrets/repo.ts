@@ -55,3 +55,8 @@ export async function listLive(db: Db, kind: SecretKind, now: number): Promise<S
     .orderBy('created_at')
     .execute();
 }
+
+/** Gives secrets of these kinds that belong to no account (the global token's) to `accountId`. */
+export async function adoptOwnerless(db: Db, accountId: string, kinds: readonly SecretKind[]): Promise<void> {
+  await db.updateTable('one_time_secrets').set({ account_id: accountId }).where('account_id', 'is', null).where('kind', 'in', kinds).execute();
+}

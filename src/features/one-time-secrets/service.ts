@@ -81,3 +81,4 @@ export const deleteOwnedSecrets = (db: Db, kind: SecretKind, accountId: string |
 export const deleteAccountSecrets = (db: Db, accountId: string, kinds: readonly SecretKind[]) => repo.deleteForAccount(db, accountId, kinds);
 export const findOwnedSecret = (db: Db, kind: SecretKind, accountId: string | null) => repo.findOwned(db, kind, accountId);
 export const liveSecrets = (db: Db, kind: SecretKind, now: number) => repo.listLive(db, kind, now);
+export const adoptOwnerlessSecrets = (db: Db, accountId: string, kinds: readonly SecretKind[]) => repo.adoptOwnerless(db, accountId, kinds);
