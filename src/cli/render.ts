@@ -45,13 +45,15 @@ const yes = (b: boolean) => (b ? 'yes' : '');
 interface Pairing {
   token: string;
   expires_at: string;
+  link?: string | null;
 }
 
 /** The phrase, as words and as a QR code to scan, and how the new device uses it. */
 async function pairing(r: Pairing): Promise<string> {
   // Loaded only here: no other command pays for the QR library.
   const { default: QRCode } = await import('qrcode');
-  const qr = await QRCode.toString(r.token, { type: 'terminal', small: true });
+  // The link, when there is one: it tells the new device where the server is and which certificate to pin.
+  const qr = await QRCode.toString(r.link ?? r.token, { type: 'terminal', small: true });
   const minutes = Math.round((Date.parse(r.expires_at) - Date.now()) / 60_000);
   return [
     'Pairing phrase for a new device (single use):',
@@ -62,7 +64,9 @@ async function pairing(r: Pairing): Promise<string> {
     '',
     `valid until ${when(r.expires_at)} (${minutes} minutes)`,
     '',
-    'The new device trades it for its own device token with',
+    ...(r.link
+      ? ['The new device scans the code, or adds this server with', `  hearth remote add <name> '${r.link}'`, 'or, on this server,']
+      : ['The new device trades it for its own device token with']),
     `  hearth device authorize "${r.token}" <name>`,
     'or POST /auth/new_device/authorize {"token": "<the words>", "device": "<name>"}',
   ].join('\n');

@@ -1,11 +1,11 @@
 /** Phones and laptops reach the server: the local CA for download, plain HTTP beyond loopback, remote devices. */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { call, startDaemon, tempHome } from '../support/helpers.js';
+import { call, runCli, startDaemon, tempHome } from '../support/helpers.js';
 
 const fingerprintOf = (pem: string) => `SHA256: ${new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase()}`;
 
@@ -158,6 +158,96 @@ describe('plain HTTP beyond loopback', () => {
       assert.equal((await get(`${d.url}/`, { 'x-forwarded-proto': 'http' })).status, 200);
     } finally {
       await d.stop();
+    }
+  });
+});
+
+describe('remote devices', () => {
+  it('device/pair answers a link with the public URL, the CA fingerprint and the words', async () => {
+    const d = await startDaemon();
+    try {
+      const pair = (await call(d, 'device/pair')).body.result;
+      const status = (await call(d, 'core/status')).body.result;
+      const link = new URL(pair.link);
+      assert.equal(link.protocol, 'hearth:');
+      assert.equal(link.hostname, 'pair');
+      assert.equal(link.searchParams.get('url'), d.urls[1], 'the public URL: HTTPS as served');
+      assert.equal(`SHA256: ${link.searchParams.get('fp')}`, status.tls.ca_cert_fingerprint);
+      assert.equal(link.searchParams.get('words'), pair.token);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('hearth remote add trades the phrase over pinned HTTPS; --remote runs commands there; a wrong fingerprint is refused before anything is sent', async () => {
+    const server = await startDaemon({ env: { HEARTH_SERVER_PUBLIC_URL: '' } });
+    const laptop = await startDaemon(); // the other home, with a daemon (and a CA) of its own
+    const cli = (...args: string[]) => runCli(['--home', laptop.home, ...args], {});
+    try {
+      const pair = (await call(server, 'device/pair')).body.result;
+      const serverCa = readFileSync(join(server.home, 'tls', 'ca.pem'), 'utf8');
+      const laptopCa = readFileSync(join(laptop.home, 'tls', 'ca.pem'), 'utf8');
+
+      // The right server and words, but another CA's fingerprint (as if someone were in between):
+      // refused, nothing kept, and the phrase not spent (the request never reached the server).
+      const forged = new URL(pair.link);
+      forged.searchParams.set('fp', fingerprintOf(laptopCa).slice('SHA256: '.length));
+      const refused = await cli('remote', 'add', 'home', forged.href);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /^hearth: remote:fingerprintMismatch: refusing https:\/\/127\.0\.0\.1:\d+: its certificate \(SHA-256 [0-9a-f]{64}, issued by .*Hearth local CA.*\) is not the pinned [0-9a-f]{64}/m,
+      );
+      assert.equal((await cli('remote', 'list', '--json')).stdout.trim(), '[]');
+      // A link that is not one, and plain HTTP, are refused with the reason.
+      assert.match((await cli('remote', 'add', 'x', 'https://example.org/')).stderr, /remote:badLink: not a pairing link/);
+      assert.match(
+        (await cli('remote', 'add', 'x', '--url', server.url, '--words', pair.token)).stderr,
+        /remote:notHttps: http:\/\/127\.0\.0\.1:\d+ is not HTTPS/,
+      );
+
+      const added = await cli('--json', 'remote', 'add', 'home', pair.link, '--device', 'laptop');
+      assert.equal(added.code, 0, added.stderr);
+      assert.deepEqual(JSON.parse(added.stdout), { name: 'home', url: server.urls[1], fingerprint: fingerprintOf(serverCa).slice(8), device: 'laptop' });
+      const file = join(laptop.home, 'remotes.toml');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.match(readFileSync(file, 'utf8'), /\[remote\.home\]/);
+      assert.match((await cli('remote', 'add', 'home', pair.link)).stderr, /remote:exists/);
+
+      // --remote: the command runs on the server, as the new device; without it, on the local daemon.
+      const devices = await cli('--json', '--remote', 'home', 'device', 'list');
+      assert.equal(devices.code, 0, devices.stderr);
+      const rows = JSON.parse(devices.stdout) as { name: string; is_caller: boolean }[];
+      assert.deepEqual(
+        rows.filter((r) => r.is_caller).map((r) => r.name),
+        ['laptop'],
+      );
+      assert.deepEqual(
+        (await call(server, 'device/list')).body.result.map((r: { name: string }) => r.name),
+        ['laptop'],
+        'the server has it',
+      );
+      assert.deepEqual(JSON.parse((await cli('--json', 'device', 'list')).stdout), [], 'the local daemon does not');
+      const whoami = JSON.parse((await cli('--json', '--remote', 'home', 'core', 'whoami')).stdout);
+      assert.equal(whoami.credential, 'device');
+      const status = await cli('--remote', 'home', 'core', 'status');
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`https  ${server.urls[1]!.replace(/\./g, '\\.')}`));
+      const list = await cli('remote', 'list');
+      assert.match(list.stdout, /^home\s+https:\/\/127\.0\.0\.1:\d+\s+\(CA [0-9a-f]{16}…, laptop\)$/m);
+      assert.doesNotMatch(list.stdout + readFileSync(file, 'utf8').replace(/token = .*/, ''), /hearth-device|dvc_/i);
+      assert.match((await cli('--remote', 'nowhere', 'core', 'whoami')).stderr, /remote:unknown: no remote named "nowhere"/);
+
+      // Remove: forgotten here (with its token); the server's owner revokes the device there.
+      const token = /token = "([^"]+)"/.exec(readFileSync(file, 'utf8'))![1]!;
+      const removed = await cli('remote', 'remove', 'home');
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /removed home; the device "laptop" stays valid on https:\/\/127\.0\.0\.1:\d+ until revoked there/);
+      assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(token));
+      assert.match((await cli('--remote', 'home', 'core', 'whoami')).stderr, /remote:unknown/);
+    } finally {
+      await server.stop();
+      await laptop.stop();
     }
   });
 });
