@@ -75,7 +75,8 @@ async function pairing(r: Pairing): Promise<string> {
 interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
-  tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string } | null;
+  tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string; issuer?: string; not_after?: string } | null;
+  acme?: { directory: string; status: string; error: string | null; renew_at: string | null } | null;
   warnings?: string[];
 }
 
@@ -95,10 +96,18 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
           `https  ${r.tls.url}`,
           r.tls.ca_cert_path ? `  ca           ${r.tls.ca_cert_path}` : `  certificate  ${r.tls.cert_path}`,
           `  fingerprint  ${r.tls.ca_cert_fingerprint}`,
+          ...(r.tls.issuer ? [`  issuer       ${r.tls.issuer}`] : []),
+          ...(r.tls.not_after ? [`  expires      ${when(r.tls.not_after)}`] : []),
+        ]
+      : [];
+    const acme = r.acme
+      ? [
+          `acme   ${r.acme.status}  ${r.acme.directory}${r.acme.renew_at ? `  (renews ${when(r.acme.renew_at)})` : ''}`,
+          ...(r.acme.error ? [`  last error   ${r.acme.error}`] : []),
         ]
       : [];
     const warnings = (r.warnings ?? []).map((w) => `warning: ${w}`);
-    return [`hearthd  ${r.status}`, ...lines, ...tls, ...warnings].join('\n');
+    return [`hearthd  ${r.status}`, ...lines, ...tls, ...acme, ...warnings].join('\n');
   },
   'device/pair': pairing,
   'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>

@@ -39,7 +39,9 @@ export interface TlsMaterial {
   /** PEM certificate (chain) and key for the HTTPS server. The key is secret: never logged. */
   cert: string;
   key: string;
-  source: 'local-ca' | 'configured';
+  source: 'local-ca' | 'configured' | 'acme';
+  /** The served certificate's issuer (its distinguished name, one line). */
+  issuer: string;
   certPath: string;
   /** The local CA's certificate, which clients trust; null for a configured certificate. */
   caPath: string | null;
@@ -78,7 +80,55 @@ export function tlsNames(config: Config): TlsNames {
 
 /** The certificate and key HTTPS serves; a ConfigError names the key or file at fault. */
 export async function prepareTls(config: Config, home: string, now = Date.now()): Promise<TlsMaterial> {
-  return config.server.tls_cert ? loadConfigured(config, home, now) : ensureLocalCa(home, tlsNames(config), now);
+  if (config.server.tls_cert) return loadConfigured(config, home, now);
+  // With ACME on, its certificate once there is a good one; until then the local CA's, so HTTPS answers at once.
+  if (config.server.acme_directory) {
+    const acme = loadAcme(home, now);
+    if (acme) return acme;
+  }
+  return ensureLocalCa(home, tlsNames(config), now);
+}
+
+export const ACME_DIR = 'acme';
+export const ACME_CERT_FILE = 'cert.pem';
+export const ACME_KEY_FILE = 'key.pem';
+export const ACME_ACCOUNT_KEY_FILE = 'account-key.pem';
+
+/** One line for a distinguished name (node gives one attribute per line). */
+export const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
+
+/** The certificate ACME gave, if it is there, readable, matches its key and has not ended. */
+function loadAcme(home: string, now: number): TlsMaterial | null {
+  const certPath = join(home, ACME_DIR, ACME_CERT_FILE);
+  const certPem = readIfPresent(certPath);
+  const keyPem = readIfPresent(join(home, ACME_DIR, ACME_KEY_FILE));
+  if (certPem === null || keyPem === null) return null;
+  try {
+    const leaf = new X509Certificate(certPem);
+    if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return null;
+    const notAfter = new Date(leaf.validTo);
+    if (notAfter.getTime() <= now) return null;
+    return {
+      cert: certPem,
+      key: keyPem,
+      source: 'acme',
+      issuer: oneLine(leaf.issuer),
+      certPath,
+      caPath: null,
+      fingerprint: sha256Fingerprint(leaf),
+      notAfter,
+      renewed: null,
+      warnings: [],
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** When the ACME certificate must be got (again): missing, unusable, or within 30 days of its end. */
+export function acmeDue(home: string, now = Date.now()): boolean {
+  const acme = loadAcme(home, now);
+  return !acme || acme.notAfter.getTime() - now < RENEW_BEFORE_DAYS * DAY;
 }
 
 function errCode(err: unknown): string {
@@ -116,7 +166,18 @@ function loadConfigured(config: Config, home: string, now: number): TlsMaterial 
   const warnings: string[] = [];
   if (notAfter.getTime() <= now) warnings.push(`the certificate in ${certPath} expired on ${notAfter.toISOString()}`);
   else if (notAfter.getTime() - now < RENEW_BEFORE_DAYS * DAY) warnings.push(`the certificate in ${certPath} expires on ${notAfter.toISOString()}`);
-  return { cert: certPem, key: keyPem, source: 'configured', certPath, caPath: null, fingerprint: sha256Fingerprint(leaf), notAfter, renewed: null, warnings };
+  return {
+    cert: certPem,
+    key: keyPem,
+    source: 'configured',
+    issuer: oneLine(leaf.issuer),
+    certPath,
+    caPath: null,
+    fingerprint: sha256Fingerprint(leaf),
+    notAfter,
+    renewed: null,
+    warnings,
+  };
 }
 
 function readIfPresent(path: string): string | null {
@@ -191,6 +252,7 @@ async function ensureLocalCa(home: string, names: TlsNames, now: number): Promis
     cert: certPem!,
     key: keyPem!,
     source: 'local-ca',
+    issuer: oneLine(leaf.issuer),
     certPath,
     caPath,
     fingerprint: sha256Fingerprint(ca),

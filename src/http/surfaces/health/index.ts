@@ -31,6 +31,18 @@ export async function healthSurface(app: FastifyInstance, { hearth }: SurfaceOpt
     }),
     route({
       method: 'GET',
+      url: '/.well-known/acme-challenge/:token',
+      auth: PUBLIC,
+      summary: 'ACME HTTP-01: the key authorization of a challenge being answered (while [server] acme_directory gets a certificate)',
+      hidden: true,
+      handler: (req, reply: FastifyReply) => {
+        const answer = hearth.acmeChallenges.get(req.params.token ?? '');
+        if (answer === undefined) throw new HearthError('notFound', 'no such ACME challenge is being answered');
+        return reply.type('text/plain; charset=utf-8').send(answer);
+      },
+    }),
+    route({
+      method: 'GET',
       url: '/ca.pem',
       auth: PUBLIC,
       summary: "The local CA's certificate (PEM) that devices trust for HTTPS; 404 when HTTPS is off or uses another certificate",
