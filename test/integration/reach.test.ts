@@ -5,7 +5,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { call, runCli, startDaemon, tempHome } from '../support/helpers.js';
+import { call, runCli, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
+
+/** Until the store is open (commands that need it answer 404 before). */
+const ready = (d: RunningDaemon) => waitFor('readiness', async () => (await fetch(`${d.url}/readiness`)).status === 200, 20000);
 
 const fingerprintOf = (pem: string) => `SHA256: ${new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase()}`;
 
@@ -166,6 +169,7 @@ describe('remote devices', () => {
   it('device/pair answers a link with the public URL, the CA fingerprint and the words', async () => {
     const d = await startDaemon();
     try {
+      await ready(d);
       const pair = (await call(d, 'device/pair')).body.result;
       const status = (await call(d, 'core/status')).body.result;
       const link = new URL(pair.link);
@@ -184,6 +188,8 @@ describe('remote devices', () => {
     const laptop = await startDaemon(); // the other home, with a daemon (and a CA) of its own
     const cli = (...args: string[]) => runCli(['--home', laptop.home, ...args], {});
     try {
+      await ready(server);
+      await ready(laptop);
       const pair = (await call(server, 'device/pair')).body.result;
       const serverCa = readFileSync(join(server.home, 'tls', 'ca.pem'), 'utf8');
       const laptopCa = readFileSync(join(laptop.home, 'tls', 'ca.pem'), 'utf8');
