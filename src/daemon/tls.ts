@@ -8,6 +8,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, inHome, parseListen, type Config } from '../kernel/config.js';
 import { othersCanRead, refuseIfOthersCanRead, writeFileAtomic, writeSecretOnce } from './home.js';
@@ -64,12 +65,25 @@ function canonicalIp(ip: string): string {
   return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
-/** `[server] domain`, localhost, 127.0.0.1, ::1 and the host of `[server] tls_listen` (not 0.0.0.0 or ::). */
-export function tlsNames(config: Config): TlsNames {
+/**
+ * `[server] domain`, localhost, 127.0.0.1, ::1, the host of `[server] public_url` (what devices are
+ * told to use) and the host of `[server] tls_listen`; for a wildcard (0.0.0.0 or ::), this
+ * machine's own addresses instead, which devices on the network connect to.
+ */
+export function tlsNames(config: Config, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): TlsNames {
   const { host } = parseListen(config.server.tls_listen, 'tls_listen');
   const dns = new Set<string>();
   const ip = new Set<string>();
-  for (const name of [config.server.domain, 'localhost', '127.0.0.1', '::1', host]) {
+  const hosts = [config.server.domain, 'localhost', '127.0.0.1', '::1', host];
+  if (config.server.public_url) hosts.push(new URL(config.server.public_url).hostname.replace(/^\[|\]$/g, ''));
+  const wildcard = isIP(host) !== 0 && ['0.0.0.0', '::'].includes(canonicalIp(host));
+  if (wildcard) {
+    for (const i of Object.values(interfaces).flat()) {
+      // Not link-local IPv6 (fe80::): no device reaches the server by a zone-scoped address.
+      if (i && !i.internal && (i.family === 'IPv4' ? true : host === '::' && !i.address.toLowerCase().startsWith('fe80:'))) hosts.push(i.address);
+    }
+  }
+  for (const name of hosts) {
     if (isIP(name)) {
       const canonical = canonicalIp(name);
       if (canonical !== '0.0.0.0' && canonical !== '::') ip.add(canonical);
