@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
@@ -16,6 +17,8 @@ export interface Endpoint {
   host?: string;
   port?: number;
   describe: string;
+  /** A remote server: HTTPS through this agent (which pins its certificate), under this path prefix. */
+  https?: { agent: Agent; base: string };
 }
 
 export class CliError extends Error {
@@ -54,13 +57,14 @@ export function send(
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpRequest(
+    const req = (ep.https ? httpsRequest : httpRequest)(
       {
         socketPath: ep.socketPath,
         host: ep.host,
         port: ep.port,
         method,
-        path,
+        path: ep.https ? `${ep.https.base}${path}` : path,
+        agent: ep.https?.agent,
         headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
         timeout: REQUEST_TIMEOUT_MS,
       },
@@ -79,6 +83,7 @@ export function send(
     );
     req.on('timeout', () => req.destroy(new CliError('daemon:timeout', `hearthd on ${ep.describe} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof CliError) return reject(err);
       reject(UNREACHABLE.has(err.code ?? '') ? new CliError('daemon:unreachable', `no hearthd answers on ${ep.describe}`) : err);
     });
     req.end(payload);
@@ -94,8 +99,9 @@ export function readToken(home: string): string {
 }
 
 /** Calls a native command and answers its result, or throws its error code and message. */
-export async function callCommand(ep: Endpoint, token: string, path: string, params: unknown): Promise<unknown> {
-  const res = await send(ep, 'POST', `/API/${path}`, params, { 'x-hearth-auth': token });
+export async function callCommand(ep: Endpoint, token: string, path: string, params: unknown, scheme: 'global' | 'bearer' = 'global'): Promise<unknown> {
+  const auth: Record<string, string> = !token ? {} : scheme === 'bearer' ? { authorization: `Bearer ${token}` } : { 'x-hearth-auth': token };
+  const res = await send(ep, 'POST', `/API/${path}`, params, auth);
   const err = res.body?.error;
   if (err) throw new CliError(String(err.code), String(err.message));
   if (res.status >= 400) throw new CliError(`http:${res.status}`, `the daemon answered ${res.status}`);

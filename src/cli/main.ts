@@ -16,6 +16,7 @@ import { checkNewPassword, hashPassword } from '../auth/passwords.js';
 import { HearthError } from '../kernel/errors.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { callCommand, CliError, endpointFor, isUsable, readToken, send, startDaemon } from './client.js';
+import { addRemoteCommands, callRemote } from './remote.js';
 import { render, RENDERERS } from './render.js';
 import { fillSecrets, SecretReader, SECRET_HELP } from './secrets.js';
 
@@ -23,6 +24,7 @@ interface GlobalOptions {
   json?: boolean;
   home?: string;
   start?: boolean; // --no-start
+  remote?: string;
 }
 
 const program = new Program('hearth')
@@ -31,6 +33,7 @@ const program = new Program('hearth')
   .option('--json', 'print results as JSON (errors too, on stderr)')
   .option('--home <dir>', 'the daemon home (default $HEARTH_HOME or ~/.config/hearth)')
   .option('--no-start', 'fail instead of starting the daemon when none answers')
+  .option('--remote <name>', 'run the command on a remote server added with "hearth remote add" (over HTTPS, its certificate pinned)')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
     'after',
@@ -134,6 +137,8 @@ function addCommand(cmd: Command): void {
     const named = Object.fromEntries(options.map(({ name, attr }) => [name, opts[attr]]));
     const params = buildParams(cmd, positional, named);
     await fillSecrets(cmd, params);
+    const remote = globals().remote;
+    if (remote) return output(cmd.path, await callRemote(globals().home ?? defaultHome(), remote, cmd.path, params));
     const loaded = config();
     await ensureDaemon(loaded);
     await output(cmd.path, await call(loaded, cmd.path, params));
@@ -324,6 +329,12 @@ program
     const result = await storeCopy(config(), opts.to, globals().json === true, opts.from);
     await output('', globals().json ? result : renderCopy(result));
   });
+addRemoteCommands(program, {
+  home: () => globals().home ?? defaultHome(),
+  json: () => globals().json === true,
+  say,
+  output: (path, result) => output(path, result),
+});
 
 const admin = program.command('admin').description('local tasks for the server owner (no daemon needed)');
 admin

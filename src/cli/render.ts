@@ -45,13 +45,15 @@ const yes = (b: boolean) => (b ? 'yes' : '');
 interface Pairing {
   token: string;
   expires_at: string;
+  link?: string | null;
 }
 
 /** The phrase, as words and as a QR code to scan, and how the new device uses it. */
 async function pairing(r: Pairing): Promise<string> {
   // Loaded only here: no other command pays for the QR library.
   const { default: QRCode } = await import('qrcode');
-  const qr = await QRCode.toString(r.token, { type: 'terminal', small: true });
+  // The link, when there is one: it tells the new device where the server is and which certificate to pin.
+  const qr = await QRCode.toString(r.link ?? r.token, { type: 'terminal', small: true });
   const minutes = Math.round((Date.parse(r.expires_at) - Date.now()) / 60_000);
   return [
     'Pairing phrase for a new device (single use):',
@@ -62,7 +64,9 @@ async function pairing(r: Pairing): Promise<string> {
     '',
     `valid until ${when(r.expires_at)} (${minutes} minutes)`,
     '',
-    'The new device trades it for its own device token with',
+    ...(r.link
+      ? ['The new device scans the code, or adds this server with', `  hearth remote add <name> '${r.link}'`, 'or, on this server,']
+      : ['The new device trades it for its own device token with']),
     `  hearth device authorize "${r.token}" <name>`,
     'or POST /auth/new_device/authorize {"token": "<the words>", "device": "<name>"}',
   ].join('\n');
@@ -71,7 +75,8 @@ async function pairing(r: Pairing): Promise<string> {
 interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
-  tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string } | null;
+  tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string; issuer?: string; not_after?: string } | null;
+  acme?: { directory: string; status: string; error: string | null; renew_at: string | null } | null;
   warnings?: string[];
 }
 
@@ -91,10 +96,18 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
           `https  ${r.tls.url}`,
           r.tls.ca_cert_path ? `  ca           ${r.tls.ca_cert_path}` : `  certificate  ${r.tls.cert_path}`,
           `  fingerprint  ${r.tls.ca_cert_fingerprint}`,
+          ...(r.tls.issuer ? [`  issuer       ${r.tls.issuer}`] : []),
+          ...(r.tls.not_after ? [`  expires      ${when(r.tls.not_after)}`] : []),
+        ]
+      : [];
+    const acme = r.acme
+      ? [
+          `acme   ${r.acme.status}  ${r.acme.directory}${r.acme.renew_at ? `  (renews ${when(r.acme.renew_at)})` : ''}`,
+          ...(r.acme.error ? [`  last error   ${r.acme.error}`] : []),
         ]
       : [];
     const warnings = (r.warnings ?? []).map((w) => `warning: ${w}`);
-    return [`hearthd  ${r.status}`, ...lines, ...tls, ...warnings].join('\n');
+    return [`hearthd  ${r.status}`, ...lines, ...tls, ...acme, ...warnings].join('\n');
   },
   'device/pair': pairing,
   'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>

@@ -16,6 +16,7 @@ import { adoptForOwner } from '../features/credentials/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
+import { isLoopback, plainHttpWarning } from '../http/plain-http.js';
 import { buildServer } from '../http/server.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { ConfigError, inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
@@ -24,10 +25,12 @@ import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, rowsInSqliteFile, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
-import { prepareTls, type TlsMaterial } from './tls.js';
+import { acmeDue, prepareTls, type TlsMaterial } from './tls.js';
 
 /** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
 const TLS_CHECK_MS = 12 * 3_600_000;
+/** How long after a failed ACME attempt the next one is made. */
+const ACME_RETRY_MS = 3_600_000;
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -144,10 +147,15 @@ export class Daemon {
       if (addr && typeof addr === 'object') {
         this.hearth.httpUrl = urlOf('http', addr);
         this.urls.push(this.hearth.httpUrl);
+        if (!isLoopback(addr.address)) this.hearth.warnings.push(plainHttpWarning(this.hearth.httpUrl));
       }
       components.set('web', 'on');
     }
     if (tlsUrl) this.urls.push(tlsUrl); // after http: clients and tests take the first URL
+    if (tls && config.server.acme_directory) {
+      this.hearth.acme = { directory: config.server.acme_directory, status: 'pending', error: null, last_attempt: null, renew_at: null };
+      if (tls.source === 'acme') this.acmeServed(tls);
+    }
     writePidFile(home);
     const tlsLog = this.hearth.tls && {
       ca_cert_fingerprint: this.hearth.tls.ca_cert_fingerprint,
@@ -159,8 +167,11 @@ export class Daemon {
       `hearthd ${VERSION_CORE} listening on ${[...this.urls, this.socketPath ? `unix:${this.socketPath}` : null].filter(Boolean).join(' and ')}; API token in ${token.path}` +
         (tlsLog?.ca_cert_path ? `; HTTPS CA certificate in ${tlsLog.ca_cert_path} (${tlsLog.ca_cert_fingerprint})` : ''),
     );
+    for (const warning of this.hearth.warnings) this.log.warn(warning);
     if (tls) this.logTls(tls); // only now: a start that fails says one line, and nothing before it
     void this.startStore(target);
+    // Once HTTP listens (the CA checks the challenge there).
+    if (this.hearth.acme && this.hearth.acme.status !== 'on') void this.renewAcme();
   }
 
   /** HTTPS: the same routes as HTTP, on `[server] tls_listen`, with the certificate prepared at start. */
@@ -185,7 +196,7 @@ export class Daemon {
     const url = urlOf('https', server.address() as AddressInfo);
     this.useTls(tls, url);
     this.hearth.components.set('tls', 'on');
-    this.tlsTimer = setInterval(() => void this.checkTls(), TLS_CHECK_MS).unref();
+    this.tlsTimer = setInterval(() => void this.periodicTls(), TLS_CHECK_MS).unref();
     return url;
   }
 
@@ -197,7 +208,55 @@ export class Daemon {
       ca_cert_path: tls.caPath,
       cert_path: tls.certPath,
       not_after: tls.notAfter.toISOString(),
+      issuer: tls.issuer,
+      source: tls.source,
     };
+  }
+
+  private async periodicTls(): Promise<void> {
+    if (this.hearth.acme && acmeDue(this.opts.loaded.home, this.hearth.clock.now())) await this.renewAcme();
+    else await this.checkTls();
+  }
+
+  private acmeServed(tls: TlsMaterial): void {
+    const acme = this.hearth.acme!;
+    acme.status = 'on';
+    acme.error = null;
+    acme.renew_at = new Date(tls.notAfter.getTime() - 30 * 86_400_000).toISOString();
+  }
+
+  private acmeRun: Promise<void> | null = null;
+  private acmeRetry: NodeJS.Timeout | null = null;
+
+  /**
+   * Gets a certificate from the ACME CA and serves it (without a restart). On failure the current
+   * certificate is kept, `core/status` says why, and the next check tries again. Public for tests.
+   */
+  renewAcme(): Promise<void> {
+    this.acmeRun ??= this.doRenewAcme().finally(() => (this.acmeRun = null));
+    return this.acmeRun;
+  }
+
+  private async doRenewAcme(): Promise<void> {
+    const acme = this.hearth.acme;
+    if (!acme || this.stopping) return;
+    if (this.acmeRetry) clearTimeout(this.acmeRetry);
+    acme.last_attempt = new Date(this.hearth.clock.now()).toISOString();
+    try {
+      const { obtainCertificate } = await import('./acme.js');
+      const got = await obtainCertificate(this.hearth.config, this.opts.loaded.home, this.hearth.acmeChallenges, (msg) => this.log.info(msg));
+      this.log.info({ cert_path: got.certPath, issuer: got.issuer, not_after: got.notAfter }, 'got a certificate from the ACME CA');
+      await this.checkTls();
+      if (this.tls?.source === 'acme') this.acmeServed(this.tls);
+      else throw new Error(`the certificate from the ACME CA in ${got.certPath} could not be served`);
+    } catch (err) {
+      const message = (err as Error).message || String(err);
+      // A renewal that failed keeps the certificate served (still on); a first one that failed says so.
+      if (acme.status !== 'on') acme.status = 'failed';
+      acme.error = message;
+      this.log.warn({ err: message, directory: acme.directory }, 'could not get a certificate from the ACME CA; serving the current one');
+      if (!this.stopping) this.acmeRetry = setTimeout(() => void this.renewAcme(), ACME_RETRY_MS).unref();
+    }
   }
 
   /** What the owner should know of a certificate just taken into use. */
@@ -348,6 +407,7 @@ export class Daemon {
     this.hearth.stopping = true;
     if (this.storeRetry) clearTimeout(this.storeRetry);
     if (this.tlsTimer) clearInterval(this.tlsTimer);
+    if (this.acmeRetry) clearTimeout(this.acmeRetry);
     for (const name of ['web', 'socket', 'tls'] as const) {
       if (components.get(name)?.status === 'on') components.set(name, 'stopping');
     }

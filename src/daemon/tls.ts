@@ -8,6 +8,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, inHome, parseListen, type Config } from '../kernel/config.js';
 import { othersCanRead, refuseIfOthersCanRead, writeFileAtomic, writeSecretOnce } from './home.js';
@@ -39,7 +40,9 @@ export interface TlsMaterial {
   /** PEM certificate (chain) and key for the HTTPS server. The key is secret: never logged. */
   cert: string;
   key: string;
-  source: 'local-ca' | 'configured';
+  source: 'local-ca' | 'configured' | 'acme';
+  /** The served certificate's issuer (its distinguished name, one line). */
+  issuer: string;
   certPath: string;
   /** The local CA's certificate, which clients trust; null for a configured certificate. */
   caPath: string | null;
@@ -62,12 +65,25 @@ function canonicalIp(ip: string): string {
   return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
-/** `[server] domain`, localhost, 127.0.0.1, ::1 and the host of `[server] tls_listen` (not 0.0.0.0 or ::). */
-export function tlsNames(config: Config): TlsNames {
+/**
+ * `[server] domain`, localhost, 127.0.0.1, ::1, the host of `[server] public_url` (what devices are
+ * told to use) and the host of `[server] tls_listen`; for a wildcard (0.0.0.0 or ::), this
+ * machine's own addresses instead, which devices on the network connect to.
+ */
+export function tlsNames(config: Config, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): TlsNames {
   const { host } = parseListen(config.server.tls_listen, 'tls_listen');
   const dns = new Set<string>();
   const ip = new Set<string>();
-  for (const name of [config.server.domain, 'localhost', '127.0.0.1', '::1', host]) {
+  const hosts = [config.server.domain, 'localhost', '127.0.0.1', '::1', host];
+  if (config.server.public_url) hosts.push(new URL(config.server.public_url).hostname.replace(/^\[|\]$/g, ''));
+  const wildcard = isIP(host) !== 0 && ['0.0.0.0', '::'].includes(canonicalIp(host));
+  if (wildcard) {
+    for (const i of Object.values(interfaces).flat()) {
+      // Not link-local IPv6 (fe80::): no device reaches the server by a zone-scoped address.
+      if (i && !i.internal && (i.family === 'IPv4' ? true : host === '::' && !i.address.toLowerCase().startsWith('fe80:'))) hosts.push(i.address);
+    }
+  }
+  for (const name of hosts) {
     if (isIP(name)) {
       const canonical = canonicalIp(name);
       if (canonical !== '0.0.0.0' && canonical !== '::') ip.add(canonical);
@@ -78,7 +94,55 @@ export function tlsNames(config: Config): TlsNames {
 
 /** The certificate and key HTTPS serves; a ConfigError names the key or file at fault. */
 export async function prepareTls(config: Config, home: string, now = Date.now()): Promise<TlsMaterial> {
-  return config.server.tls_cert ? loadConfigured(config, home, now) : ensureLocalCa(home, tlsNames(config), now);
+  if (config.server.tls_cert) return loadConfigured(config, home, now);
+  // With ACME on, its certificate once there is a good one; until then the local CA's, so HTTPS answers at once.
+  if (config.server.acme_directory) {
+    const acme = loadAcme(home, now);
+    if (acme) return acme;
+  }
+  return ensureLocalCa(home, tlsNames(config), now);
+}
+
+export const ACME_DIR = 'acme';
+export const ACME_CERT_FILE = 'cert.pem';
+export const ACME_KEY_FILE = 'key.pem';
+export const ACME_ACCOUNT_KEY_FILE = 'account-key.pem';
+
+/** One line for a distinguished name (node gives one attribute per line). */
+export const oneLine = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
+
+/** The certificate ACME gave, if it is there, readable, matches its key and has not ended. */
+function loadAcme(home: string, now: number): TlsMaterial | null {
+  const certPath = join(home, ACME_DIR, ACME_CERT_FILE);
+  const certPem = readIfPresent(certPath);
+  const keyPem = readIfPresent(join(home, ACME_DIR, ACME_KEY_FILE));
+  if (certPem === null || keyPem === null) return null;
+  try {
+    const leaf = new X509Certificate(certPem);
+    if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return null;
+    const notAfter = new Date(leaf.validTo);
+    if (notAfter.getTime() <= now) return null;
+    return {
+      cert: certPem,
+      key: keyPem,
+      source: 'acme',
+      issuer: oneLine(leaf.issuer),
+      certPath,
+      caPath: null,
+      fingerprint: sha256Fingerprint(leaf),
+      notAfter,
+      renewed: null,
+      warnings: [],
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** When the ACME certificate must be got (again): missing, unusable, or within 30 days of its end. */
+export function acmeDue(home: string, now = Date.now()): boolean {
+  const acme = loadAcme(home, now);
+  return !acme || acme.notAfter.getTime() - now < RENEW_BEFORE_DAYS * DAY;
 }
 
 function errCode(err: unknown): string {
@@ -116,7 +180,18 @@ function loadConfigured(config: Config, home: string, now: number): TlsMaterial 
   const warnings: string[] = [];
   if (notAfter.getTime() <= now) warnings.push(`the certificate in ${certPath} expired on ${notAfter.toISOString()}`);
   else if (notAfter.getTime() - now < RENEW_BEFORE_DAYS * DAY) warnings.push(`the certificate in ${certPath} expires on ${notAfter.toISOString()}`);
-  return { cert: certPem, key: keyPem, source: 'configured', certPath, caPath: null, fingerprint: sha256Fingerprint(leaf), notAfter, renewed: null, warnings };
+  return {
+    cert: certPem,
+    key: keyPem,
+    source: 'configured',
+    issuer: oneLine(leaf.issuer),
+    certPath,
+    caPath: null,
+    fingerprint: sha256Fingerprint(leaf),
+    notAfter,
+    renewed: null,
+    warnings,
+  };
 }
 
 function readIfPresent(path: string): string | null {
@@ -191,6 +266,7 @@ async function ensureLocalCa(home: string, names: TlsNames, now: number): Promis
     cert: certPem!,
     key: keyPem!,
     source: 'local-ca',
+    issuer: oneLine(leaf.issuer),
     certPath,
     caPath,
     fingerprint: sha256Fingerprint(ca),

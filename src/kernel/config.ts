@@ -58,6 +58,21 @@ export const CONFIG_SCHEMA = Type.Object({
       pattern: '^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$',
       description: "The server's domain: an account's mail and vault identity is `username@domain`, and commands accept either form.",
     }),
+    acme_directory: Type.String({
+      default: '',
+      pattern: '^(|letsencrypt|letsencrypt-staging|https://\\S+)$',
+      description:
+        "Get HTTPS's certificate from an ACME CA for `[server] domain`, answering the HTTP-01 challenge on `listen` (which the CA must reach on port 80): `letsencrypt`, `letsencrypt-staging`, or the directory URL of another ACME server. Renewed 30 days before it ends, served without a restart. Empty: off (the local CA, or `tls_cert`).",
+    }),
+    acme_email: Type.String({
+      default: '',
+      description: 'Contact address given to the ACME CA for the account (expiry notices); empty: none.',
+    }),
+    acme_ca: Type.String({
+      default: '',
+      description:
+        "PEM file of a CA to trust, besides the system's, for the ACME server's own HTTPS (a private ACME server), relative to the home or absolute; empty: the system's CAs only.",
+    }),
     trusted_proxies: Type.Array(Type.String(), {
       default: [],
       description:
@@ -281,6 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     throw new ConfigError(
       `[server] ${cert ? 'tls_key' : 'tls_cert'}: empty while [server] ${cert ? 'tls_cert' : 'tls_key'} is set; set both, or neither for the local CA`,
     );
+  }
+  if (config.server.acme_directory && cert) {
+    throw new ConfigError('[server] acme_directory: set while [server] tls_cert is set; a certificate comes from one or the other');
   }
   return { home, file: readFile, config };
 }

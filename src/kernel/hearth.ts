@@ -28,6 +28,21 @@ export interface TlsStatus {
   ca_cert_path: string | null;
   cert_path: string;
   not_after: string;
+  /** The served certificate's issuer: the local CA, the configured certificate's, or the ACME CA's. */
+  issuer: string;
+  /** Where the served certificate comes from. */
+  source: 'local-ca' | 'configured' | 'acme';
+}
+
+/** What `core/status` tells of ACME: where certificates come from, and how the last attempt went. */
+export interface AcmeStatus {
+  directory: string;
+  /** pending (none yet: the local CA's is served meanwhile), on (its certificate is served), failed (the last attempt). */
+  status: 'pending' | 'on' | 'failed';
+  error: string | null;
+  last_attempt: string | null;
+  /** When it will be renewed: 30 days before it ends. */
+  renew_at: string | null;
 }
 
 export interface HearthOptions {
@@ -45,6 +60,12 @@ export class Hearth {
   /** Set when a graceful stop begins: answers then close their connections. */
   stopping = false;
   private storeRef: Store | null = null;
+  /** What the owner should fix that does not stop the daemon (plain HTTP beyond loopback, an empty store beside a full hearth.db, …), for `core/status`, one line each. */
+  readonly warnings: string[] = [];
+  /** The ACME certificate's state, while `[server] acme_directory` is set; null when ACME is off. */
+  acme: AcmeStatus | null = null;
+  /** HTTP-01 challenges being answered for the ACME CA: token → key authorization. */
+  readonly acmeChallenges = new Map<string, string>();
   /** HTTPS as served, once it listens; null when it is off. */
   tls: TlsStatus | null = null;
   /** The AES-256 key role tokens are sealed with, derived from `[security] token_encryption_key` at start. */
@@ -78,9 +99,6 @@ export class Hearth {
     const configured = this.config.server.public_url.replace(/\/+$/, '');
     return configured || this.tls?.url || this.httpUrl;
   }
-
-  /** What the owner should know and act on (`core/status` carries them), one line each. */
-  readonly warnings: string[] = [];
 
   /** The HTTP listener's URL once it listens (set by the daemon). */
   httpUrl: string | null = null;

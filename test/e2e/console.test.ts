@@ -182,6 +182,18 @@ describe('the web console in Chromium', async () => {
     assert.equal(phrase.split(' ').length, 12);
     assert.deepEqual(await words.locator('li').allTextContents(), phrase.split(' '));
     await page.locator('.qr svg').waitFor(); // the QR code is drawn
+    // It holds the pairing link (server, fingerprint to pin, words), not only the words: the same
+    // SVG the qrcode library draws for that link.
+    const link = (await page.locator('.qr').getAttribute('data-link'))!;
+    const parsed = new URL(link);
+    assert.equal(parsed.searchParams.get('words'), phrase);
+    assert.match(parsed.searchParams.get('url')!, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(parsed.searchParams.get('fp')!, /^[0-9a-f]{64}$/);
+    const { default: QRCode } = await import('qrcode');
+    const drawn = await QRCode.toString(link, { type: 'svg', margin: 1, errorCorrectionLevel: 'M', color: { dark: '#1c1917', light: '#ffffff' } });
+    const modules = (svg: string) => /stroke="[^"]+" d="([^"]+)"/.exec(svg)?.[1];
+    assert.ok(modules(drawn));
+    assert.equal(modules(await page.locator('.qr').innerHTML()), modules(drawn));
     assert.match((await page.getByRole('timer').textContent())!, /Expires in (9:5\d|10:00)/);
     await shot(page, '08-devices-pairing');
 

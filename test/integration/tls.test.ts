@@ -363,7 +363,20 @@ describe('the server certificate over time', () => {
       dns: ['hearth.example', 'localhost'],
       ip: ['127.0.0.1', '::1', '192.168.1.5'],
     });
-    assert.deepEqual(names({ HEARTH_SERVER_TLS_LISTEN: '[::]:443' }), { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
+    // A wildcard: this machine's own addresses, which devices on the network connect to (never link-local).
+    const lan = {
+      eth0: [
+        { address: '192.0.2.7', family: 'IPv4', internal: false },
+        { address: 'fe80::1', family: 'IPv6', internal: false },
+        { address: 'fd00::7', family: 'IPv6', internal: false },
+      ],
+      lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
+    } as never;
+    const config = (env: Record<string, string>) => loadConfig({ HEARTH_HOME: tempHome(), ...env }).config;
+    assert.deepEqual(tlsNames(config({ HEARTH_SERVER_TLS_LISTEN: '0.0.0.0:443' }), lan), { dns: ['localhost'], ip: ['127.0.0.1', '::1', '192.0.2.7'] });
+    assert.deepEqual(tlsNames(config({ HEARTH_SERVER_TLS_LISTEN: '[::]:443' }), lan), { dns: ['localhost'], ip: ['127.0.0.1', '::1', '192.0.2.7', 'fd00::7'] });
+    // The public URL's host: what devices are told to use.
+    assert.deepEqual(names({ HEARTH_SERVER_PUBLIC_URL: 'https://hearth.lan:7443' }), { dns: ['localhost', 'hearth.lan'], ip: ['127.0.0.1', '::1'] });
     assert.deepEqual(names({ HEARTH_SERVER_TLS_LISTEN: '[0:0:0:0:0:0:0:1]:443' }), { dns: ['localhost'], ip: ['127.0.0.1', '::1'] });
   });
 

@@ -36,9 +36,11 @@ describe('route declarations', () => {
     assert.deepEqual(
       publicRoutes.filter((r) => !r.startsWith('HEAD ') && !/^GET \/(docs|openapi|health|readiness)/.test(r) && !consoleFiles.includes(r)).sort(),
       [
+        'GET /.well-known/acme-challenge/:token', // the ACME CA checks a challenge (only while one is answered)
         'GET /api/version', // SelfPrivacy's app reads it before it has a token
         'GET /bitwarden/api/config', // Bitwarden clients read it before logging in
         'GET /bitwarden/api/devices/knowndevice', // needs the device's own random identifier
+        'GET /ca.pem', // the local CA's certificate: no secret, fetched before a device has a credential
         'POST /API/bonafide/user/authenticate', // logging in (rate-limited)
         'POST /API/bonafide/user/create', // the first account (with the setup code); then only as [accounts] registration allows
         'POST /API/bonafide/user/recover', // a forgotten password, with the recovery token (rate-limited)

@@ -15,7 +15,15 @@ export const COMMANDS: readonly Command[] = [
     path: 'device/pair',
     summary: 'A pairing phrase for a new device: 12 words, valid 10 minutes, single use',
     params: NoParams,
-    result: Type.Object({ token: Type.String({ description: 'the 12 words' }), expires_at: Time, expires_in: Type.Integer({ description: 'seconds' }) }),
+    result: Type.Object({
+      token: Type.String({ description: 'the 12 words' }),
+      expires_at: Time,
+      expires_in: Type.Integer({ description: 'seconds' }),
+      link: Type.Union([Type.String(), Type.Null()], {
+        description:
+          'what the QR code holds: `hearth://pair?url=<public URL>&fp=<SHA-256 of the CA or certificate to pin>&words=<phrase>`, for `hearth remote add NAME LINK`',
+      }),
+    }),
     auth: needMinting('consumer'),
     run: ({ hearth, principal }) => pairing.newPairing(hearth, principal),
   }),

@@ -20,13 +20,29 @@ export const PAIRING_TTL_MS = 10 * 60_000;
  * A pairing phrase (SelfPrivacy's POST /auth/new_device): 16 random bytes as 12 BIP39 words,
  * valid 10 minutes, single use; a new one replaces the caller's previous one.
  */
-export async function newPairing(h: Hearth, principal: Principal): Promise<{ token: string; expires_at: string; expires_in: number }> {
+export async function newPairing(h: Hearth, principal: Principal): Promise<{ token: string; expires_at: string; expires_in: number; link: string | null }> {
   const words = newPhrase(16);
   const now = h.clock.now();
   const expiresAt = now + PAIRING_TTL_MS;
   await replaceSecret(h.store.db, { kind: 'pairing', accountId: ownScope(principal), role: principal.role, secret: words, now, expiresAt, uses: 1 });
   // expires_in (seconds) lets a client count down whatever its own clock says.
-  return { token: words, expires_at: new Date(expiresAt).toISOString(), expires_in: PAIRING_TTL_MS / 1000 };
+  return { token: words, expires_at: new Date(expiresAt).toISOString(), expires_in: PAIRING_TTL_MS / 1000, link: pairingLink(h, words) };
+}
+
+/**
+ * What a new device scans: `hearth://pair?url=<public URL>&fp=<hex>&words=<phrase>`. `fp` is the
+ * SHA-256 of the local CA, or of the served certificate, that the device pins; left out when this
+ * daemon serves no HTTPS itself (a TLS proxy in front: the device checks that one's certificate as
+ * usual). Null before anything listens.
+ */
+export function pairingLink(h: Hearth, words: string): string | null {
+  const url = h.publicUrl;
+  if (!url) return null;
+  const params = new URLSearchParams({ url });
+  const fp = h.tls?.ca_cert_fingerprint.replace(/^SHA256:\s*/, '');
+  if (fp && url.startsWith('https://')) params.set('fp', fp);
+  params.set('words', words);
+  return `hearth://pair?${params.toString()}`;
 }
 
 export async function cancelPairing(h: Hearth, principal: Principal): Promise<void> {

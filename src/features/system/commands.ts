@@ -45,11 +45,30 @@ export const COMMANDS: readonly Command[] = [
           ca_cert_fingerprint: Type.String({ description: '`SHA256: <hex>` of the local CA, or of the configured certificate' }),
           ca_cert_path: NullableString,
           cert_path: Type.String(),
-          not_after: Type.String(),
+          not_after: Type.String({ description: 'when the served certificate ends' }),
+          issuer: Type.String({ description: "the served certificate's issuer: the local CA, the configured certificate's, or the ACME CA's" }),
+          source: Type.String({ description: 'local-ca, configured or acme' }),
         }),
         Type.Null(),
       ]),
-      warnings: Type.Array(Type.String(), { description: 'what the owner should act on, one line each (e.g. an empty store while hearth.db holds accounts)' }),
+      acme: Type.Union(
+        [
+          Type.Object({
+            directory: Type.String({ description: "the ACME server's directory URL" }),
+            status: Type.String({
+              description: "pending (the local CA's certificate is served meanwhile), on, or failed (the last attempt; the current certificate is kept)",
+            }),
+            error: NullableString,
+            last_attempt: NullableString,
+            renew_at: NullableString,
+          }),
+          Type.Null(),
+        ],
+        { description: 'the ACME certificate, while [server] acme_directory is set' },
+      ),
+      warnings: Type.Array(Type.String(), {
+        description: 'what the owner should fix that does not stop the daemon, one line each (e.g. plain HTTP listening beyond loopback, an empty store while hearth.db holds accounts)',
+      }),
     }),
     auth: need('auditor'),
     requires: [],

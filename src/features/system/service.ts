@@ -1,7 +1,7 @@
 /** The `core` command group: version, stats, status, whoami, stop (as in Bitmask). */
 import type { Principal } from '../../auth/principal.js';
 import type { ComponentState, ComponentStatus } from '../../kernel/components.js';
-import type { Hearth, TlsStatus } from '../../kernel/hearth.js';
+import type { AcmeStatus, Hearth, TlsStatus } from '../../kernel/hearth.js';
 import { API_VERSION, VERSION_CORE } from '../../kernel/version.js';
 import { accountsInStore } from '../accounts/service.js';
 
@@ -26,7 +26,13 @@ export async function stats(h: Hearth) {
  * The daemon's overall state: failed if any component failed, starting while any starts; and
  * HTTPS's URL and certificate fingerprint (null when it is off).
  */
-export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState>; tls: TlsStatus | null; warnings: string[] } {
+export function status(h: Hearth): {
+  status: ComponentStatus;
+  childrenStatus: Record<string, ComponentState>;
+  tls: TlsStatus | null;
+  warnings: string[];
+  acme: AcmeStatus | null;
+} {
   const children = h.components.snapshot();
   const states = Object.values(children).map((c) => c.status);
   const overall: ComponentStatus = states.includes('failed')
@@ -36,7 +42,7 @@ export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Re
       : states.includes('starting')
         ? 'starting'
         : 'on';
-  return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls }, warnings: [...h.warnings] };
+  return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls }, warnings: [...h.warnings], acme: h.acme && { ...h.acme } };
 }
 
 export function whoami(principal: Principal) {

@@ -82,15 +82,16 @@ function useCountdown(deadline: number | null): number {
 }
 
 function PairCard({ onPaired }: { onPaired: () => void }) {
-  const [pairing, setPairing] = useState<{ token: string; deadline: number; svg: string } | null>(null);
+  const [pairing, setPairing] = useState<{ token: string; link: string | null; deadline: number; svg: string } | null>(null);
   const action = useAction();
   const left = useCountdown(pairing?.deadline ?? null);
   const start = () =>
     action.run(async () => {
-      const p = await call<{ token: string; expires_in: number }>('device/pair');
+      const p = await call<{ token: string; expires_in: number; link: string | null }>('device/pair');
       const deadline = Date.now() + p.expires_in * 1000;
-      const svg = await QRCode.toString(p.token, { type: 'svg', margin: 1, errorCorrectionLevel: 'M', color: { dark: '#1c1917', light: '#ffffff' } });
-      setPairing({ token: p.token, deadline, svg });
+      // The link tells the device where the server is and which certificate to pin, as well as the words.
+      const svg = await QRCode.toString(p.link ?? p.token, { type: 'svg', margin: 1, errorCorrectionLevel: 'M', color: { dark: '#1c1917', light: '#ffffff' } });
+      setPairing({ token: p.token, link: p.link, deadline, svg });
     });
   const cancel = () =>
     action.run(async () => {
@@ -114,7 +115,13 @@ function PairCard({ onPaired }: { onPaired: () => void }) {
         </>
       ) : (
         <div class="pairing">
-          <div class="qr" aria-label="QR code of the pairing phrase" role="img" dangerouslySetInnerHTML={{ __html: pairing.svg }} />
+          <div
+            class="qr"
+            aria-label={pairing.link ? 'QR code of the pairing link' : 'QR code of the pairing phrase'}
+            role="img"
+            data-link={pairing.link ?? undefined}
+            dangerouslySetInnerHTML={{ __html: pairing.svg }}
+          />
           <div class="pairing-body">
             <p>On the new device, enter these 12 words or scan the code.</p>
             <ol class="words" aria-label="Pairing phrase" data-phrase={pairing.token}>
@@ -127,6 +134,7 @@ function PairCard({ onPaired }: { onPaired: () => void }) {
             </p>
             <div class="row">
               <CopyButton text={pairing.token} label="Copy the words" />
+              {pairing.link && <CopyButton text={pairing.link} label="Copy the link" />}
               {expired ? (
                 <Button kind="primary" onClick={start} busy={action.busy}>
                   New phrase
