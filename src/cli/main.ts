@@ -110,6 +110,7 @@ const GROUPS: Record<string, string> = {
   auth: 'the login log',
   web: "the web console's sessions: log in and out, list and end sessions, change the password",
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
+  keys: "OpenPGP keys: the account's key pair and others' public keys",
 };
 
 function addCommand(cmd: Command): void {

@@ -12,6 +12,7 @@ import { newId, randomSecret } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import type { Db } from '../../store/db.js';
+import { beginKeyPair } from '../keys/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { consumeSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
@@ -197,7 +198,7 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   const hash = await hashPassword(p.pass);
   const now = h.clock.now();
 
-  return h.store.db.transaction().execute(async (tx) => {
+  const account = await h.store.db.transaction().execute(async (tx) => {
     const first = !(await repo.anyExists(tx));
     let role: Role = p.role ?? 'creator';
     if (first) {
@@ -230,6 +231,10 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
     await repo.insert(tx, row);
     return toAccount(row);
   });
+  // Its OpenPGP key pair is made in the background, under the password it was just given. Should
+  // that not even start (a store without the keys table), keys/generate makes one later.
+  await beginKeyPair(h, account, p.pass).catch(() => {});
+  return account;
 }
 
 /** Every account, the owner first (SelfPrivacy's app takes element 0 as the administrator). */

@@ -14,6 +14,7 @@ import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import type { From } from '../limits/service.js';
+import { prepareRekey } from '../keys/service.js';
 import { deleteAccountSecrets } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
 
@@ -65,14 +66,21 @@ async function revokeAccountCredentials(db: Db, accountId: string, keep: string 
   await deleteAccountSecrets(db, accountId, ['pairing', 'recovery']);
 }
 
-/** Sets a new password (and security stamp), and revokes every credential of the account but `keep`. */
-async function setPassword(h: Hearth, account: Account, newpass: string, keepCredentialId: string | null): Promise<void> {
+/**
+ * Sets a new password (and security stamp), and revokes every credential of the account but
+ * `keep`. The OpenPGP private key is re-encrypted under the new password in the same
+ * transaction; without the old one (a reset) a new key pair is made.
+ */
+async function setPassword(h: Hearth, account: Account, newpass: string, keepCredentialId: string | null, oldpass: string | null): Promise<void> {
   const hash = await hashPassword(newpass);
+  const rekey = await prepareRekey(h, account, oldpass, newpass);
   const now = h.clock.now();
   await h.store.db.transaction().execute(async (tx) => {
     await setPasswordHash(tx, account.id, hash, now);
     await revokeAccountCredentials(tx, account.id, keepCredentialId);
+    await rekey.write(tx);
   });
+  await rekey.after();
 }
 
 /**
@@ -92,7 +100,7 @@ export async function changePassword(
     if (err instanceof HearthError && err.code === 'user:badLogin') throw new HearthError('user:badLogin', 'oldpass is not the current password');
     throw err;
   });
-  await setPassword(h, account, p.newpass, principal.credential.id);
+  await setPassword(h, account, p.newpass, principal.credential.id, p.oldpass);
   return (await accountById(h, account.id))!;
 }
 
@@ -100,7 +108,7 @@ export async function changePassword(
 export async function resetPassword(h: Hearth, principal: Principal, p: { username: string; newpass: string }): Promise<Account> {
   const account = await getAccount(h, normalizeUsername(h, p.username));
   checkNewPassword(p.newpass, 'newpass');
-  await setPassword(h, account, p.newpass, principal.account?.id === account.id ? principal.credential.id : null);
+  await setPassword(h, account, p.newpass, principal.account?.id === account.id ? principal.credential.id : null, null);
   return (await accountById(h, account.id))!;
 }
 
