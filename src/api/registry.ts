@@ -9,6 +9,7 @@ import { COMMANDS as CREDENTIALS } from '../features/credentials/commands.js';
 import { MIGRATIONS as CREDENTIALS_MIGRATIONS } from '../features/credentials/migrations.js';
 import { COMMANDS as KEYS } from '../features/keys/commands.js';
 import { MIGRATIONS as KEYS_MIGRATIONS } from '../features/keys/migrations.js';
+import { COMMANDS as MAIL } from '../features/mail/commands.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   ...CONSOLE_SESSIONS,
   ...VAULT,
   ...KEYS,
+  ...MAIL,
 ];
 
 /**

@@ -111,6 +111,7 @@ const GROUPS: Record<string, string> = {
   web: "the web console's sessions: log in and out, list and end sessions, change the password",
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
   keys: "OpenPGP keys: the account's key pair and others' public keys",
+  mail: 'the mail service: status of SMTP, IMAP, the key pair and unread mail',
 };
 
 function addCommand(cmd: Command): void {
