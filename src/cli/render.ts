@@ -72,6 +72,7 @@ interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
   tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string } | null;
+  warnings?: string[];
 }
 
 /** Commands whose results read better in a shape of their own. */
@@ -92,7 +93,8 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
           `  fingerprint  ${r.tls.ca_cert_fingerprint}`,
         ]
       : [];
-    return [`hearthd  ${r.status}`, ...lines, ...tls].join('\n');
+    const warnings = (r.warnings ?? []).map((w) => `warning: ${w}`);
+    return [`hearthd  ${r.status}`, ...lines, ...tls, ...warnings].join('\n');
   },
   'device/pair': pairing,
   'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>

@@ -15,6 +15,7 @@ import { accountsInStore } from '../features/accounts/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
+import { isLoopback, plainHttpWarning } from '../http/plain-http.js';
 import { buildServer } from '../http/server.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { ConfigError, inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
@@ -143,6 +144,7 @@ export class Daemon {
       if (addr && typeof addr === 'object') {
         this.hearth.httpUrl = urlOf('http', addr);
         this.urls.push(this.hearth.httpUrl);
+        if (!isLoopback(addr.address)) this.hearth.warnings.push(plainHttpWarning(this.hearth.httpUrl));
       }
       components.set('web', 'on');
     }
@@ -158,6 +160,7 @@ export class Daemon {
       `hearthd ${VERSION_CORE} listening on ${[...this.urls, this.socketPath ? `unix:${this.socketPath}` : null].filter(Boolean).join(' and ')}; API token in ${token.path}` +
         (tlsLog?.ca_cert_path ? `; HTTPS CA certificate in ${tlsLog.ca_cert_path} (${tlsLog.ca_cert_fingerprint})` : ''),
     );
+    for (const warning of this.hearth.warnings) this.log.warn(warning);
     if (tls) this.logTls(tls); // only now: a start that fails says one line, and nothing before it
     void this.startStore(target);
   }

@@ -45,6 +45,8 @@ export class Hearth {
   /** Set when a graceful stop begins: answers then close their connections. */
   stopping = false;
   private storeRef: Store | null = null;
+  /** What the owner should fix that does not stop the daemon (plain HTTP beyond loopback, …), for `core/status`. */
+  warnings: string[] = [];
   /** HTTPS as served, once it listens; null when it is off. */
   tls: TlsStatus | null = null;
   /** The AES-256 key role tokens are sealed with, derived from `[security] token_encryption_key` at start. */

@@ -7,7 +7,7 @@
  * Without Chromium the suite is skipped with a NOTICE line, except on CI, where it must run.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +107,12 @@ describe("the console's vault page in Chromium", async () => {
     const { tls } = (await call(d, 'core/status', {})).body.result;
     assert.equal(url, `${tls.url}/bitwarden`);
     await p.getByText(tls.ca_cert_fingerprint).waitFor();
+    // Devices can trust this server: the download is the CA whose fingerprint the page shows.
+    const href = await p.getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href');
+    const pem = await p.evaluate(async (h) => (await fetch(h!)).text(), href);
+    assert.equal(`SHA256: ${new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase()}`, tls.ca_cert_fingerprint);
+    await p.getByText('Android', { exact: true }).click();
+    await p.getByText('Install a certificate', { exact: false }).waitFor();
     await shot(p, '23-vault-ready');
 
     assert.equal(sent.filter((s) => s.includes(MASTER)).length, 0, 'the master password never left the browser');

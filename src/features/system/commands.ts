@@ -48,6 +48,9 @@ export const COMMANDS: readonly Command[] = [
         }),
         Type.Null(),
       ]),
+      warnings: Type.Array(Type.String(), {
+        description: 'what the owner should fix that does not stop the daemon, e.g. plain HTTP listening beyond loopback',
+      }),
     }),
     auth: need('auditor'),
     requires: [],

@@ -25,7 +25,7 @@ export async function stats(h: Hearth) {
  * The daemon's overall state: failed if any component failed, starting while any starts; and
  * HTTPS's URL and certificate fingerprint (null when it is off).
  */
-export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState>; tls: TlsStatus | null } {
+export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Record<string, ComponentState>; tls: TlsStatus | null; warnings: string[] } {
   const children = h.components.snapshot();
   const states = Object.values(children).map((c) => c.status);
   const overall: ComponentStatus = states.includes('failed')
@@ -35,7 +35,7 @@ export function status(h: Hearth): { status: ComponentStatus; childrenStatus: Re
       : states.includes('starting')
         ? 'starting'
         : 'on';
-  return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls } };
+  return { status: overall, childrenStatus: children, tls: h.tls && { ...h.tls }, warnings: [...h.warnings] };
 }
 
 export function whoami(principal: Principal) {

@@ -26,7 +26,7 @@ export const PLUGINS: { plugin: FastifyPluginAsync<SurfaceOptions>; prefix?: str
   { plugin: nativeSurface },
   { plugin: restSurface },
   { plugin: tokensSurface },
-  { plugin: consoleSurface as FastifyPluginAsync<SurfaceOptions> },
+  { plugin: consoleSurface },
   { plugin: bitwardenSurface, prefix: BITWARDEN_PREFIX },
 ];
 

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
 import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { TrustServer } from './trust';
 import { DEFAULT_ITERATIONS, makeRegistration, MAX_ITERATIONS, MIN_ITERATIONS, MIN_MASTER_PASSWORD, registerFinishBody } from '../vaultcrypto';
 
 interface Server {
@@ -111,14 +112,11 @@ function ServerInfo({ server, email }: { server: Server | null; email: string })
         <CopyButton text={server.url} label="Copy URL" />
       </div>
       {server.local_ca ? (
-        <p class="muted small">
-          Hearth signs its certificate with its own certificate authority: each device running a Bitwarden app must trust it first — <code>tls/ca.pem</code> in
-          Hearth's home (ask the maintainer; the README's HTTPS section says how for each system). Check the copy you get against this fingerprint:{' '}
-          <code class="fingerprint">{server.ca_cert_fingerprint}</code>
-        </p>
+        <TrustServer fingerprint={server.ca_cert_fingerprint} />
       ) : (
         <p class="muted small">
-          The server uses its configured certificate (fingerprint <code class="fingerprint">{server.ca_cert_fingerprint}</code>).
+          The server uses a certificate from a public or configured CA (fingerprint <code class="fingerprint">{server.ca_cert_fingerprint}</code>): devices
+          trust it as they are.
         </p>
       )}
     </div>

@@ -10,7 +10,8 @@ import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { PACKAGE_ROOT } from '../../../kernel/paths.js';
-import { addRoutes, publicSurface, route, type SurfaceDescriptor } from '../../surface.js';
+import { plainHttpVerdict } from '../../plain-http.js';
+import { addRoutes, publicSurface, route, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
 /** The console's files: public, cached by their own rules (assets forever, the page never). */
 export const CONSOLE: SurfaceDescriptor = publicSurface('console', null);
@@ -52,7 +53,20 @@ function walk(dir: string): string[] {
   });
 }
 
-export async function consoleSurface(app: FastifyInstance) {
+const NO_HTTPS = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Hearth: use HTTPS</title>
+<h1>Hearth's console is not served over plain HTTP to other machines</h1>
+<p>Its pages take passwords, which plain HTTP would send across the network unencrypted, and this server has no HTTPS address this device can reach.</p>
+<p>The maintainer makes one: <code>[server] tls_listen = "0.0.0.0:7443"</code> (then trust the server's CA from <code>/ca.pem</code>), or a TLS proxy with <code>[server] public_url</code> and <code>trusted_proxies</code>. On the server itself the console stays at <code>http://127.0.0.1:7070/</code>.</p></html>
+`;
+
+export async function consoleSurface(app: FastifyInstance, { hearth }: SurfaceOptions) {
+  // Password forms never go over plain HTTP beyond loopback (this hook covers this plugin's routes only).
+  app.addHook('onRequest', async (req, reply) => {
+    const verdict = plainHttpVerdict(hearth, req);
+    if (verdict.serve) return;
+    if (verdict.location) return reply.redirect(verdict.location, 302);
+    return reply.status(403).header('content-security-policy', CONSOLE_CSP).type(TYPES['.html']!).send(NO_HTTPS);
+  });
   const security = {
     'content-security-policy': CONSOLE_CSP,
     'x-frame-options': 'DENY',

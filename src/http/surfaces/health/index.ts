@@ -1,6 +1,12 @@
-/** `/health` answers once the process listens; `/readiness` only when every component is up (as in Swarm Bee). */
+/**
+ * `/health` answers once the process listens; `/readiness` only when every component is up (as in Swarm Bee);
+ * `/ca.pem` is the local CA's certificate, for phones and laptops to trust (public: it is no secret,
+ * and a device fetches it before it has any credential; it checks the fingerprint the console shows).
+ */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
+import { HearthError } from '../../../kernel/errors.js';
 import { VERSION_CORE } from '../../../kernel/version.js';
 import { addRoutes, publicSurface, route, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
@@ -21,6 +27,33 @@ export async function healthSurface(app: FastifyInstance, { hearth }: SurfaceOpt
         // States only: error texts (paths, hosts) are for `core/status`, which needs a credential.
         const states = Object.fromEntries(Object.entries(waiting).map(([name, c]) => [name, { status: c.status }]));
         return reply.status(503).send({ status: 'notReady', waiting: states });
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/ca.pem',
+      auth: PUBLIC,
+      summary: "The local CA's certificate (PEM) that devices trust for HTTPS; 404 when HTTPS is off or uses another certificate",
+      handler: (_req, reply: FastifyReply) => {
+        const tls = hearth.tls;
+        if (!tls)
+          throw new HearthError('notFound', 'HTTPS is off on this server, so there is no CA to trust; the maintainer turns it on with [server] tls_listen');
+        if (!tls.ca_cert_path)
+          throw new HearthError(
+            'notFound',
+            'this server uses a certificate from a public or configured CA, not its local one: devices need no extra CA to trust it',
+          );
+        let pem: string;
+        try {
+          pem = readFileSync(tls.ca_cert_path, 'utf8');
+        } catch {
+          throw new HearthError('notFound', 'the local CA certificate is missing from the home; restart hearthd to make it again');
+        }
+        return reply
+          .type('application/x-x509-ca-cert')
+          .header('content-disposition', 'attachment; filename="hearth-ca.pem"')
+          .header('x-hearth-ca-fingerprint', tls.ca_cert_fingerprint)
+          .send(pem);
       },
     }),
   ]);
