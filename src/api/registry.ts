@@ -10,6 +10,8 @@ import { MIGRATIONS as CREDENTIALS_MIGRATIONS } from '../features/credentials/mi
 import { COMMANDS as KEYS } from '../features/keys/commands.js';
 import { MIGRATIONS as KEYS_MIGRATIONS } from '../features/keys/migrations.js';
 import { COMMANDS as MAIL } from '../features/mail/commands.js';
+import { COMMANDS as PROVIDERS } from '../features/providers/commands.js';
+import { MIGRATIONS as PROVIDERS_MIGRATIONS } from '../features/providers/migrations.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
@@ -33,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   ...VAULT,
   ...KEYS,
   ...MAIL,
+  ...PROVIDERS,
 ];
 
 /**
@@ -47,4 +50,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...LIMITS_MIGRATIONS,
   ...VAULT_MIGRATIONS,
   ...KEYS_MIGRATIONS,
+  ...PROVIDERS_MIGRATIONS,
 ]);

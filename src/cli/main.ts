@@ -112,6 +112,7 @@ const GROUPS: Record<string, string> = {
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
   keys: "OpenPGP keys: the account's key pair and others' public keys",
   mail: 'the mail service: status of SMTP, IMAP, the key pair and unread mail',
+  provider: 'known providers: add (fetched over HTTPS, CA pinned), list, read, forget',
 };
 
 function addCommand(cmd: Command): void {

@@ -164,6 +164,20 @@ export interface OpenpgpKeysTable {
   error: string | null;
 }
 
+/** A known provider (0007): its document as fetched and the CA it is pinned to. */
+export interface ProvidersTable {
+  domain: string;
+  /** Where it was fetched from: `https://<domain>`, or the URL given. */
+  url: string;
+  /** The provider document, as JSON text. */
+  document: string;
+  /** The CA certificate (PEM) later connections trust, and its `SHA256: <hex>`. */
+  ca_cert: string;
+  ca_fingerprint: string;
+  created_at: number;
+  refreshed_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -177,4 +191,5 @@ export interface Database {
   vault_folders: VaultFoldersTable;
   vault_ciphers: VaultCiphersTable;
   openpgp_keys: OpenpgpKeysTable;
+  providers: ProvidersTable;
 }
