@@ -46,7 +46,7 @@ forEachStore('providers', (store) => {
   let b: InProcessDaemon;
   let bUrl: string;
   let bFingerprint: string;
-  let fakes: Awaited<ReturnType<typeof fakeProvider>>[] = [];
+  const fakes: Awaited<ReturnType<typeof fakeProvider>>[] = [];
   store.before(async () => {
     a = await store.startInProcess({ env: { HEARTH_SERVER_DOMAIN: 'a.example' } });
     b = await store.startInProcess({ env: { HEARTH_SERVER_DOMAIN: 'b.example', HEARTH_ACCOUNTS_REGISTRATION: 'open', HEARTH_MAIL_SMTP_HOST: '127.0.0.1' } });
