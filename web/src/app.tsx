@@ -4,6 +4,8 @@ import { call, errorText, login, logout, onLoginNeeded, type LoginRequest } from
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
+import { KeysPage } from './pages/keys';
+import { ProvidersPage } from './pages/providers';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -22,6 +24,8 @@ const PAGES = [
   { path: 'account', title: 'My account', owner: false },
   { path: 'devices', title: 'Devices', owner: false },
   { path: 'vault', title: 'Vault', owner: false },
+  { path: 'keys', title: 'Keys', owner: false },
+  { path: 'providers', title: 'Providers', owner: false },
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
 ] as const;
@@ -154,6 +158,10 @@ export function App() {
             <DevicesPage />
           ) : page === 'vault' ? (
             <VaultPage me={me} />
+          ) : page === 'keys' ? (
+            <KeysPage />
+          ) : page === 'providers' ? (
+            <ProvidersPage maintainer={me.role === 'maintainer'} />
           ) : page === 'tokens' && me.role === 'maintainer' ? (
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (
