@@ -9,7 +9,7 @@ import { COMMANDS as CREDENTIALS } from '../features/credentials/commands.js';
 import { MIGRATIONS as CREDENTIALS_MIGRATIONS } from '../features/credentials/migrations.js';
 import { COMMANDS as KEYS } from '../features/keys/commands.js';
 import { MIGRATIONS as KEYS_MIGRATIONS } from '../features/keys/migrations.js';
-import { COMMANDS as MAIL } from '../features/mail/commands.js';
+import { COMMANDS as MAIL_STATUS } from '../features/mail-status/commands.js';
 import { COMMANDS as PROVIDERS } from '../features/providers/commands.js';
 import { MIGRATIONS as PROVIDERS_MIGRATIONS } from '../features/providers/migrations.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
@@ -34,7 +34,7 @@ export const COMMANDS: readonly Command[] = [
   ...CONSOLE_SESSIONS,
   ...VAULT,
   ...KEYS,
-  ...MAIL,
+  ...MAIL_STATUS,
   ...PROVIDERS,
 ];
 
