@@ -12,6 +12,7 @@ import { after } from 'node:test';
 import { prepareTls, type TlsMaterial } from '../../src/daemon/tls.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import { call, runCli, tempHome } from '../support/helpers.js';
+import { pgReachable } from '../support/pg.js';
 import { forEachStore } from '../support/stores.js';
 import type { InProcessDaemon } from '../support/helpers.js';
 
@@ -40,6 +41,9 @@ async function fakeProvider(material: TlsMaterial, doc: (url: string, ca: TlsMat
     close: () => server.close(),
   };
 }
+
+// Asked before any daemon starts: the answer must not wait behind their start-up on a busy machine.
+await pgReachable();
 
 forEachStore('providers', (store) => {
   let a: InProcessDaemon;
@@ -121,7 +125,7 @@ forEachStore('providers', (store) => {
     const again = await call(a, 'bonafide/provider/create', { domain: bUrl });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     // The CLI lists it.
-    const cli = await runCli(['--json', 'bonafide', 'provider', 'list'], { HEARTH_HOME: a.home });
+    const cli = await runCli(['--json', 'provider', 'list'], { HEARTH_HOME: a.home });
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(JSON.parse(cli.stdout)[0].domain, 'b.example');
     assert.deepEqual((await call(a, 'bonafide/provider/delete', { domain: 'b.example' })).body.result, { deleted: 'b.example' });

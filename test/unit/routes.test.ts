@@ -39,6 +39,8 @@ describe('route declarations', () => {
         'GET /api/version', // SelfPrivacy's app reads it before it has a token
         'GET /bitwarden/api/config', // Bitwarden clients read it before logging in
         'GET /bitwarden/api/devices/knowndevice', // needs the device's own random identifier
+        'GET /ca.pem', // the local CA's certificate: no secret, fetched before a device has a credential
+        'GET /provider.json', // the provider document: read before a client has an account
         'POST /API/bonafide/user/authenticate', // logging in (rate-limited)
         'POST /API/bonafide/user/create', // the first account; then only as [accounts] registration allows
         'POST /API/core/stats',
