@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { call, sessionAuth, waitFor, type InProcessDaemon } from '../support/helpers.js';
-import { pgReachable } from '../support/pg.js';
 import { forEachStore, type FreshStore } from '../support/stores.js';
 
 const HOUR = 3600_000;
@@ -44,9 +43,6 @@ function gpgFingerprints(armored: string): string[] {
     .filter((l) => l.startsWith('fpr:'))
     .map((l) => l.split(':')[9]!);
 }
-
-// Asked before any daemon starts: the answer must not wait behind their start-up on a busy machine.
-await pgReachable();
 
 forEachStore('OpenPGP keys', (store) => {
   let d: InProcessDaemon & { store: FreshStore };

@@ -12,7 +12,6 @@ import { after } from 'node:test';
 import { prepareTls, type TlsMaterial } from '../../src/daemon/tls.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import { call, runCli, tempHome } from '../support/helpers.js';
-import { pgReachable } from '../support/pg.js';
 import { forEachStore } from '../support/stores.js';
 import type { InProcessDaemon } from '../support/helpers.js';
 
@@ -41,9 +40,6 @@ async function fakeProvider(material: TlsMaterial, doc: (url: string, ca: TlsMat
     close: () => server.close(),
   };
 }
-
-// Asked before any daemon starts: the answer must not wait behind their start-up on a busy machine.
-await pgReachable();
 
 forEachStore('providers', (store) => {
   let a: InProcessDaemon;
