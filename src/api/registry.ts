@@ -7,6 +7,11 @@ import { MIGRATIONS as ACCOUNTS_MIGRATIONS } from '../features/accounts/migratio
 import { COMMANDS as CONSOLE_SESSIONS } from '../features/console-sessions/commands.js';
 import { COMMANDS as CREDENTIALS } from '../features/credentials/commands.js';
 import { MIGRATIONS as CREDENTIALS_MIGRATIONS } from '../features/credentials/migrations.js';
+import { COMMANDS as KEYS } from '../features/keys/commands.js';
+import { MIGRATIONS as KEYS_MIGRATIONS } from '../features/keys/migrations.js';
+import { COMMANDS as MAIL_STATUS } from '../features/mail-status/commands.js';
+import { COMMANDS as PROVIDERS } from '../features/providers/commands.js';
+import { MIGRATIONS as PROVIDERS_MIGRATIONS } from '../features/providers/migrations.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
@@ -19,7 +24,19 @@ import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js'
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...SYSTEM, ...ACCOUNTS, ...CREDENTIALS, ...PAIRING, ...ROLE_TOKENS, ...LIMITS, ...CONSOLE_SESSIONS, ...VAULT];
+export const COMMANDS: readonly Command[] = [
+  ...SYSTEM,
+  ...ACCOUNTS,
+  ...CREDENTIALS,
+  ...PAIRING,
+  ...ROLE_TOKENS,
+  ...LIMITS,
+  ...CONSOLE_SESSIONS,
+  ...VAULT,
+  ...KEYS,
+  ...MAIL_STATUS,
+  ...PROVIDERS,
+];
 
 /**
  * Every migration, in id order. Parts of one migration (0002 made several features' tables at
@@ -32,4 +49,6 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...ROLE_TOKENS_MIGRATIONS,
   ...LIMITS_MIGRATIONS,
   ...VAULT_MIGRATIONS,
+  ...KEYS_MIGRATIONS,
+  ...PROVIDERS_MIGRATIONS,
 ]);

@@ -113,10 +113,12 @@ const GROUPS: Record<string, string> = {
   auth: 'the login log',
   web: "the web console's sessions: log in and out, list and end sessions, change the password",
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
+  keys: "OpenPGP keys: the account's key pair and others' public keys",
+  mail: 'the mail service: status of SMTP, IMAP, the key pair and unread mail',
+  provider: 'known providers: add (fetched over HTTPS, CA pinned), list, read, forget',
 };
 
-function addCommand(cmd: Command): void {
-  const words = cmd.path.split('/');
+function addCommand(cmd: Command, words = cmd.path.split('/')): void {
   let parent = program;
   for (const word of words.slice(0, -1)) {
     parent = parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(GROUPS[word] ?? `${word} commands`);
@@ -146,6 +148,8 @@ function addCommand(cmd: Command): void {
 }
 
 for (const cmd of COMMANDS) addCommand(cmd);
+// Known providers are `hearth provider …` too, as short as the other groups.
+for (const cmd of COMMANDS.filter((c) => c.path.startsWith('bonafide/provider/'))) addCommand(cmd, ['provider', cmd.path.split('/').at(-1)!]);
 
 program.commands
   .find((c) => c.name() === 'vault')!

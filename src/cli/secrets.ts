@@ -79,7 +79,12 @@ const isNewPassword = (cmd: Command, name: string) => name === 'newpass' || (cmd
 /** Fills each secret param the command line did not give, in param order. */
 export async function fillSecrets(cmd: Command, params: Record<string, unknown>): Promise<void> {
   const props = (cmd.params as TObject).properties as Record<string, TSchema>;
-  const missing = paramNames(cmd).filter((n) => props[n]?.writeOnly && params[n] === undefined);
+  // A secret with `x-ask-when` is needed only when that param is true (keys/export's password, for a private key).
+  const needed = (n: string) => {
+    const when = props[n]?.['x-ask-when'] as unknown;
+    return typeof when !== 'string' || params[when] === true;
+  };
+  const missing = paramNames(cmd).filter((n) => props[n]?.writeOnly && params[n] === undefined && needed(n));
   if (missing.length === 0) return;
   const who = typeof params.username === 'string' ? ` for ${params.username}` : '';
   const reader = new SecretReader();

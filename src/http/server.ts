@@ -43,7 +43,8 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     bodyLimit: config.server.body_limit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // `x-ask-when`: an annotation for the CLI (which optional secret to ask for), not a check.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, keywords: ['x-ask-when'] } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Behind a reverse proxy the client's address (rate limits, login log) and scheme (secure
     // cookies) come from X-Forwarded-*, believed only from the proxies the owner names.

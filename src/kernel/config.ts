@@ -153,6 +153,45 @@ export const CONFIG_SCHEMA = Type.Object({
       description: 'Migration ids not to run at start; `"DISABLE_ALL"` disables migrations altogether.',
     }),
   }),
+  mail: Type.Object({
+    smtp_host: Type.String({
+      default: '',
+      description: "Host of the mail server's SMTP service that `mail/status` probes (a TCP connect and its `220` greeting). Empty: SMTP is reported `off`.",
+    }),
+    smtp_port: Type.Integer({ default: 25, minimum: 1, maximum: 65535, description: 'Port of the SMTP service.' }),
+    imap_host: Type.String({
+      default: '',
+      description:
+        "Host of the mail server's IMAP service that `mail/status` probes (its `* OK` greeting) and asks for unread counts. Empty: IMAP is reported `off`.",
+    }),
+    imap_port: Type.Integer({ default: 993, minimum: 1, maximum: 65535, description: 'Port of the IMAP service.' }),
+    imap_tls: Type.Boolean({
+      default: true,
+      description: 'Whether the IMAP port speaks TLS from the start (IMAPS, 993). Unread counts are asked only over TLS: no password goes over plain TCP.',
+    }),
+    imap_ca: Type.String({
+      default: '',
+      description: "PEM file of the CA that signed the IMAP server's certificate, relative to the home or absolute. Empty: the system's CAs.",
+    }),
+    imap_master_user: Type.String({
+      default: '',
+      description:
+        "A master user of the IMAP server (Dovecot's `master_user`), logged in as `<username><imap_master_separator><imap_master_user>` to read each account's unread count. Empty: unread counts are null.",
+    }),
+    imap_master_password: Type.String({ default: '', description: "The master user's password; never logged." }),
+    imap_master_separator: Type.String({
+      default: '*',
+      minLength: 1,
+      maxLength: 1,
+      description: "The IMAP server's master-user separator (Dovecot's `auth_master_user_separator`).",
+    }),
+    timeout: Type.Number({
+      default: 3,
+      minimum: 0.1,
+      maximum: 60,
+      description: 'Seconds each probe (connect, greeting, and for IMAP the unread count) may take before it is reported `failed`.',
+    }),
+  }),
   log: Type.Object({
     level: Type.Union(
       LOG_LEVELS.map((l) => Type.Literal(l)),
@@ -244,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     accounts: {},
     security: {},
     store: {},
+    mail: {},
     log: {},
   }) as Config;
   const values = config as unknown as Record<string, Record<string, unknown>>;

@@ -134,6 +134,50 @@ export interface VaultCiphersTable {
   deleted_at: number | null;
 }
 
+/** `generating` → `found` (Bitmask's key values), or `failed` with an error. */
+export type KeyStatus = 'generating' | 'found' | 'failed';
+
+/** An account's OpenPGP keys (0006): its own key pair (`private` 1) and the public keys it imported. */
+export interface OpenpgpKeysTable {
+  id: string;
+  account_id: string;
+  /** The address the key is for (its own key pair: `username@domain`). */
+  address: string;
+  private: number;
+  status: KeyStatus;
+  /** Null while the key pair is being generated. */
+  fingerprint: string | null;
+  public_armor: string | null;
+  /** The private key, encrypted (OpenPGP S2K) under the account's password. */
+  private_armor: string | null;
+  /** JSON array of the key's user ids. */
+  uids: string;
+  algorithm: string | null;
+  bits: number | null;
+  key_created_at: number | null;
+  /** Null: the key never expires. */
+  expires_at: number | null;
+  revoked: number;
+  validation: string;
+  /** When the key was stored, generated or last replaced. */
+  refreshed_at: number;
+  error: string | null;
+}
+
+/** A known provider (0007): its document as fetched and the CA it is pinned to. */
+export interface ProvidersTable {
+  domain: string;
+  /** Where it was fetched from: `https://<domain>`, or the URL given. */
+  url: string;
+  /** The provider document, as JSON text. */
+  document: string;
+  /** The CA certificate (PEM) later connections trust, and its `SHA256: <hex>`. */
+  ca_cert: string;
+  ca_fingerprint: string;
+  created_at: number;
+  refreshed_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -146,4 +190,6 @@ export interface Database {
   vault_devices: VaultDevicesTable;
   vault_folders: VaultFoldersTable;
   vault_ciphers: VaultCiphersTable;
+  openpgp_keys: OpenpgpKeysTable;
+  providers: ProvidersTable;
 }

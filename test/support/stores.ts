@@ -13,7 +13,11 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { openStore, storeTarget, type Store, type StoreTarget } from '../../src/store/db.js';
 import { startDaemon, startInProcess, tempHome, type InProcessDaemon, type RunningDaemon } from './helpers.js';
-import { pgSchema, pgSkip } from './pg.js';
+import { pgReachable, pgSchema, pgSkip } from './pg.js';
+
+// Whether PostgreSQL answers is asked once, before any suite starts a daemon: on a busy machine
+// the answer must not wait behind their start-up (hashing, key generation) and time out.
+await pgReachable();
 
 export const STORE_KINDS = ['sqlite', 'postgres'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];

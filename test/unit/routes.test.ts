@@ -41,6 +41,7 @@ describe('route declarations', () => {
         'GET /bitwarden/api/config', // Bitwarden clients read it before logging in
         'GET /bitwarden/api/devices/knowndevice', // needs the device's own random identifier
         'GET /ca.pem', // the local CA's certificate: no secret, fetched before a device has a credential
+        'GET /provider.json', // the provider document: read before a client has an account
         'POST /API/bonafide/user/authenticate', // logging in (rate-limited)
         'POST /API/bonafide/user/create', // the first account (with the setup code); then only as [accounts] registration allows
         'POST /API/bonafide/user/recover', // a forgotten password, with the recovery token (rate-limited)

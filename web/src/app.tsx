@@ -6,6 +6,8 @@ import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
 import { InvitesPage } from './pages/invites';
 import { LogPage } from './pages/log';
+import { KeysPage } from './pages/keys';
+import { ProvidersPage } from './pages/providers';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -25,6 +27,8 @@ const PAGES = [
   { path: 'devices', title: 'Devices', owner: false },
   { path: 'vault', title: 'Vault', owner: false },
   { path: 'log', title: 'Sign-ins', owner: false },
+  { path: 'keys', title: 'Keys', owner: false },
+  { path: 'providers', title: 'Providers', owner: false },
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
   { path: 'invites', title: 'Invites', owner: true },
@@ -173,6 +177,10 @@ export function App() {
             <LogPage me={me} />
           ) : page === 'invites' && me.role === 'maintainer' ? (
             <InvitesPage registration={registration} />
+          ) : page === 'keys' ? (
+            <KeysPage />
+          ) : page === 'providers' ? (
+            <ProvidersPage maintainer={me.role === 'maintainer'} />
           ) : page === 'tokens' && me.role === 'maintainer' ? (
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (

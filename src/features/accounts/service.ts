@@ -12,6 +12,7 @@ import { newId, randomSecret, secretsEqual, tokenHash } from '../../auth/secrets
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import type { Db } from '../../store/db.js';
+import { beginKeyPair } from '../keys/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { consumeSecret, deleteSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
@@ -303,6 +304,9 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
     h.setup?.done();
     h.setup = null;
   }
+  // Its OpenPGP key pair is made in the background, under the password it was just given. Should
+  // that not even start (a store without the keys table), keys/generate makes one later.
+  await beginKeyPair(h, account, p.pass).catch(() => {});
   return account;
 }
 

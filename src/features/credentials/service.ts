@@ -14,6 +14,7 @@ import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import { guarded, type From } from '../limits/service.js';
+import { prepareRekey } from '../keys/service.js';
 import { adoptOwnerlessSecrets, consumeSecret, deleteAccountSecrets } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
 
@@ -78,15 +79,27 @@ async function revokeAccountCredentials(db: Db, accountId: string, keep: string 
 
 /**
  * Sets a new password (and security stamp), and revokes every credential of the account but
- * `keep` (and its recovery token, unless `keepRecovery`: a recovery keeps the token it used).
+ * `keep` (and its recovery token, unless `keepRecovery`: a recovery keeps the token it used). The
+ * OpenPGP private key is re-encrypted under the new password in the same transaction; without the
+ * old one (a reset, a recovery) a new key pair is made.
  */
-async function setPassword(h: Hearth, account: Account, newpass: string, keepCredentialId: string | null, keepRecovery = false): Promise<void> {
+async function setPassword(
+  h: Hearth,
+  account: Account,
+  newpass: string,
+  keepCredentialId: string | null,
+  oldpass: string | null,
+  keepRecovery = false,
+): Promise<void> {
   const hash = await hashPassword(newpass);
+  const rekey = await prepareRekey(h, account, oldpass, newpass);
   const now = h.clock.now();
   await h.store.db.transaction().execute(async (tx) => {
     await setPasswordHash(tx, account.id, hash, now);
     await revokeAccountCredentials(tx, account.id, keepCredentialId, keepRecovery);
+    await rekey.write(tx);
   });
+  await rekey.after();
 }
 
 /**
@@ -106,7 +119,7 @@ export async function changePassword(
     if (err instanceof HearthError && err.code === 'user:badLogin') throw new HearthError('user:badLogin', 'oldpass is not the current password');
     throw err;
   });
-  await setPassword(h, account, p.newpass, principal.credential.id);
+  await setPassword(h, account, p.newpass, principal.credential.id, p.oldpass);
   return (await accountById(h, account.id))!;
 }
 
@@ -114,7 +127,7 @@ export async function changePassword(
 export async function resetPassword(h: Hearth, principal: Principal, p: { username: string; newpass: string }): Promise<Account> {
   const account = await getAccount(h, normalizeUsername(h, p.username));
   checkNewPassword(p.newpass, 'newpass');
-  await setPassword(h, account, p.newpass, principal.account?.id === account.id ? principal.credential.id : null);
+  await setPassword(h, account, p.newpass, principal.account?.id === account.id ? principal.credential.id : null, null);
   return (await accountById(h, account.id))!;
 }
 
@@ -147,7 +160,7 @@ export async function recoverPassword(
   );
   // The one place a recovery resets a password. A second factor, for an account that has one,
   // is checked here, before the new password is set.
-  await setPassword(h, account, p.newpass, null, true);
+  await setPassword(h, account, p.newpass, null, null, true);
   const session = await createSession(h, account, origin);
   return { account: (await accountById(h, account.id))!, session };
 }

@@ -1,4 +1,4 @@
-/** Dashboard: the daemon's version, uptime, readiness, components and request counts. */
+/** Dashboard: the daemon's version, uptime, readiness, components, the mail status and request counts. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, readiness } from '../api';
 import { Button, Card, duration, formatDate, Loading, Notice, useLoad } from '../ui';
@@ -107,6 +107,7 @@ export function DashboardPage() {
           </Notice>
         )}
       </Card>
+      <MailCard />
       <Card title="Requests since start">
         {requests.length ? (
           <table class="table">
@@ -138,4 +139,57 @@ export function DashboardPage() {
 function StatusBadge({ status }: { status: string }) {
   const kind = status === 'on' ? 'on' : status === 'failed' ? 'bad' : status === 'off' ? 'off' : 'warn';
   return <span class={`badge badge-${kind}`}>{status}</span>;
+}
+
+interface MailStatus {
+  status: string;
+  keys: string | null;
+  unread: number | null;
+  childrenStatus: Record<string, { status: string; error: string | null; keys?: string | null; unread?: number | null }>;
+}
+
+/** The signed-in account's mail status: its key pair, SMTP and IMAP as probed now, unread mail. */
+function MailCard() {
+  const mail = useLoad(() => call<MailStatus>('mail/status'));
+  return (
+    <Card
+      title="Mail"
+      actions={
+        <Button onClick={mail.reload} busy={mail.loading}>
+          Check again
+        </Button>
+      }
+    >
+      {mail.error && <Notice kind="error">{mail.error}</Notice>}
+      {!mail.data ? (
+        !mail.error && <Loading what="the mail status" />
+      ) : (
+        <>
+          <p class="muted" data-mail-status={mail.data.status}>
+            Mail: <StatusBadge status={mail.data.status} /> · Key pair: {mail.data.keys ?? 'none'} · Unread: {mail.data.unread ?? '—'}
+          </p>
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Service</th>
+                <th scope="col">State</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Object.entries(mail.data.childrenStatus).map(([name, c]) => (
+                <tr key={name}>
+                  <td>{name}</td>
+                  <td>
+                    <StatusBadge status={c.status} />
+                  </td>
+                  <td class="muted">{c.error ?? (c.keys !== undefined ? `keys: ${c.keys ?? 'none'}` : c.unread != null ? `${c.unread} unread` : '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Card>
+  );
 }

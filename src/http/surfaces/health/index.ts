@@ -1,5 +1,6 @@
 /**
  * `/health` answers once the process listens; `/readiness` only when every component is up (as in Swarm Bee);
+ * `/provider.json` is this server's provider document (public, as Bitmask's: a client reads it before it has an account);
  * `/ca.pem` is the local CA's certificate, for phones and laptops to trust (public: it is no secret,
  * and a device fetches it before it has any credential; it checks the fingerprint the console shows).
  */
@@ -8,6 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { HearthError } from '../../../kernel/errors.js';
 import { VERSION_CORE } from '../../../kernel/version.js';
+import { providerDocument } from '../../../features/providers/service.js';
 import { addRoutes, publicSurface, route, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
 // Monitoring must see the state now, not a cached one.
@@ -40,6 +42,13 @@ export async function healthSurface(app: FastifyInstance, { hearth }: SurfaceOpt
         if (answer === undefined) throw new HearthError('notFound', 'no such ACME challenge is being answered');
         return reply.type('text/plain; charset=utf-8').send(answer);
       },
+    }),
+    route({
+      method: 'GET',
+      url: '/provider.json',
+      auth: PUBLIC,
+      summary: "This server's provider document (Bitmask's): its API, domain, CA fingerprint and URL, enrollment policy and services",
+      handler: () => providerDocument(hearth),
     }),
     route({
       method: 'GET',

@@ -1,0 +1,40 @@
+/** The mail status (Bitmask's `mail/status`). */
+import { Type } from '@sinclair/typebox';
+import { command, type Command } from '../../api/command.js';
+import { NullableInteger, NullableString, Params, Username } from '../../api/schemas.js';
+import { need } from '../../auth/policy.js';
+import { targetAccount } from '../accounts/service.js';
+import { mailStatus } from './service.js';
+
+const Status = Type.Union(
+  (['on', 'off', 'starting', 'stopping', 'failed'] as const).map((s) => Type.Literal(s)),
+  { description: 'on, off, starting, stopping or failed' },
+);
+const Keys = Type.Unsafe<null | 'sync' | 'generating' | 'found'>({
+  type: ['string', 'null'],
+  enum: [null, 'sync', 'generating', 'found'],
+  description: 'null (nothing known of the key pair), sync, generating or found',
+});
+const Child = { status: Status, error: NullableString };
+
+export const COMMANDS: readonly Command[] = [
+  command({
+    path: 'mail/status',
+    summary: "The mail service's status for an account: its key pair, SMTP and IMAP (probed now), its unread count",
+    params: Params({ address: Type.Optional(Username("the account, as `name` or `name@domain` (default: the caller's own)")) }),
+    result: Type.Object({
+      status: Status,
+      keys: Keys,
+      unread: { ...NullableInteger, description: 'unseen messages in INBOX; null when unknown' },
+      childrenStatus: Type.Object({
+        keymanager: Type.Object({ ...Child, keys: Keys }),
+        smtp: Type.Object(Child),
+        imap: Type.Object(Child),
+        incoming: Type.Object({ ...Child, unread: NullableInteger }),
+      }),
+      error: NullableString,
+    }),
+    auth: need('consumer'),
+    run: async ({ hearth, principal }, p) => mailStatus(hearth, await targetAccount(hearth, principal, p.address)),
+  }),
+];
