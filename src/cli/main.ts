@@ -110,6 +110,8 @@ const GROUPS: Record<string, string> = {
   auth: 'the login log',
   web: "the web console's sessions: log in and out, list and end sessions, change the password",
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
+  '2fa': 'second factors: authenticator codes (totp) and recovery codes',
+  totp: 'the authenticator: set up, enable with a code, disable',
 };
 
 function addCommand(cmd: Command): void {

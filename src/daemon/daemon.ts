@@ -13,6 +13,7 @@ import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
 import { accountsInStore } from '../features/accounts/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
+import { deriveTwoFactorKey } from '../features/two-factor/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
 import { buildServer } from '../http/server.js';
@@ -22,7 +23,7 @@ import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
-import { ensureAuthToken, ensureHome, ensureTokenKey, removeOwnPidFile, writePidFile } from './home.js';
+import { ensureAuthToken, ensureHome, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, writePidFile } from './home.js';
 import { prepareTls, type TlsMaterial } from './tls.js';
 
 /** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
@@ -109,6 +110,7 @@ export class Daemon {
     const tokenSecret = config.security.token_encryption_key || ensureTokenKey(home);
     this.hearth.roleTokenKey = deriveRoleTokenKey(tokenSecret);
     this.hearth.vaultJwtKey = deriveVaultJwtKey(tokenSecret);
+    this.hearth.twoFactorKey = deriveTwoFactorKey(ensureTwoFactorKey(home));
     const resolvers = resolversFor(this.hearth, token.token);
 
     components.set('store', 'starting');

@@ -134,6 +134,38 @@ export interface VaultCiphersTable {
   deleted_at: number | null;
 }
 
+/** An account's authenticator (0006): its secret sealed with the home's two-factor key, never in clear. */
+export interface TwoFactorTable {
+  account_id: string;
+  /** The enabled authenticator's secret, sealed; null when none is enabled. */
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  /** The last time step a code was accepted for: a code is good once. */
+  totp_last_step: number | null;
+  /** A secret set up and not yet confirmed with a code, sealed, and when. */
+  pending_secret: string | null;
+  pending_at: number | null;
+}
+
+/** Single-use recovery codes (0006): only their SHA-256. */
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** Bitwarden's remember-this-device tokens (0006): SHA-256, tied to a client device and the account's security stamp. */
+export interface TwoFactorRememberTable {
+  token_hash: string;
+  account_id: string;
+  device: string;
+  stamp: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -146,4 +178,7 @@ export interface Database {
   vault_devices: VaultDevicesTable;
   vault_folders: VaultFoldersTable;
   vault_ciphers: VaultCiphersTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
+  two_factor_remember: TwoFactorRememberTable;
 }

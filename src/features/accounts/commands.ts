@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.js';
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Params, Password, Role, Time, Username } from '../../api/schemas.js';
+import { NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
 import { changePassword, createSession, endSession, resetPassword } from '../credentials/service.js';
+import { checkSignIn } from '../two-factor/service.js';
 import * as accounts from './service.js';
 import { AccountView } from './service.js';
 
@@ -44,8 +45,12 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'bonafide/user/authenticate',
-    summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)`',
-    params: Params({ username: Username(), pass: Password("the account's password") }),
+    summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)` (with otp where the account has a second factor)',
+    params: Params({
+      username: Username(),
+      pass: Password("the account's password"),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+    }),
     result: Type.Object({
       token: Type.String(),
       authorization: Type.String({ description: 'the whole Authorization header value to send' }),
@@ -55,7 +60,7 @@ export const COMMANDS: readonly Command[] = [
     }),
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
-      const account = await accounts.checkLogin(hearth, p.username, p.pass, { address, surface });
+      const account = await checkSignIn(hearth, p.username, p.pass, p.otp, { address, surface });
       const session = await createSession(hearth, account, { address, userAgent });
       return {
         token: session.token,

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableString, NullableTime, Params, Password, Time, Username } from '../../api/schemas.js';
+import { NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
 import { AccountView } from '../accounts/service.js';
 import { endOtherSessions, endSessionById, listSessions } from '../credentials/service.js';
 import * as consoleSessions from './service.js';
@@ -23,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
       loginToken: Type.String({ description: 'the token from web/loginprep (its cookie must come along)', minLength: 1, maxLength: 200 }),
       username: Username(),
       password: Password("the account's password"),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
     }),
     result: Type.Object({
       csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }),

@@ -13,9 +13,10 @@ import type { Principal } from '../../auth/principal.js';
 import { randomSecret, secretsEqual } from '../../auth/secrets.js';
 import { badRequest, HearthError } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import { checkLogin, describeAccount } from '../accounts/service.js';
+import { describeAccount } from '../accounts/service.js';
 import { changePassword, createSession, endSession } from '../credentials/service.js';
 import type { From } from '../limits/service.js';
+import { checkSignIn } from '../two-factor/service.js';
 
 /** The cookies' plain names; over HTTPS the surface adds the `__Host-` prefix. */
 export const LOGIN_COOKIE = 'hearth_login';
@@ -51,7 +52,7 @@ export function loginPrep(cookies: CookieJar | undefined): { loginToken: string 
 export async function login(
   h: Hearth,
   cookies: CookieJar | undefined,
-  p: { loginToken: string; username: string; password: string },
+  p: { loginToken: string; username: string; password: string; otp?: string },
   from: From,
   userAgent?: string,
 ) {
@@ -65,7 +66,7 @@ export async function login(
         : 'loginToken does not match the login cookie: call web/loginprep again',
     );
   }
-  const account = await checkLogin(h, p.username, p.password, from);
+  const account = await checkSignIn(h, p.username, p.password, p.otp, from);
   const session = await createSession(h, account, { csrf: true, address: from.address, userAgent });
   c.set(SESSION_COOKIE, session.token);
   return {

@@ -1,0 +1,39 @@
+/** Second factors (0006): authenticators, recovery codes, Bitwarden's remember-this-device tokens. */
+import type { MigrationPart } from '../../store/migrate.js';
+
+export const MIGRATIONS: readonly MigrationPart[] = [
+  {
+    id: '0006_two_factor',
+    needs: ['0001_accounts'],
+    async up(db) {
+      // One row per account with an authenticator set up or enabled; secrets sealed (AES-256-GCM).
+      await db.schema
+        .createTable('two_factor')
+        .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+        .addColumn('totp_secret', 'text')
+        .addColumn('totp_enabled_at', 'bigint')
+        .addColumn('totp_last_step', 'bigint')
+        .addColumn('pending_secret', 'text')
+        .addColumn('pending_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('recovery_codes_account').on('recovery_codes').columns(['account_id', 'code_hash']).execute();
+      await db.schema
+        .createTable('two_factor_remember')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('stamp', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+];
