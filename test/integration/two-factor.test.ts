@@ -9,16 +9,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret, TOTP } from 'otpauth';
 import { call, sessionAuth, type InProcessDaemon } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
+import { codeAt } from '../support/totp.js';
 import { registerVault, type VaultClient } from '../support/vault-harness.js';
 
 const STEP = 30_000;
-
-/** The code an authenticator app shows for `secret` at `ms`. */
-export const codeAt = (secret: string, ms: number) =>
-  new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: ms });
 
 forEachStore('two-factor sign-in', (store) => {
   let d: InProcessDaemon;
