@@ -1,6 +1,6 @@
 /** The console's shell: first-run, the shared login form, navigation and the pages. */
 import { useEffect, useState } from 'preact/hooks';
-import { call, errorText, login, logout, onLoginNeeded, type LoginRequest } from './api';
+import { ApiError, call, errorText, login, logout, onLoginNeeded, type LoginRequest } from './api';
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
@@ -184,13 +184,60 @@ function Centered(props: { title: string; children: preact.ComponentChildren; wi
 function LoginForm({ req }: { req: LoginRequest }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
+  // Set once the password was right and the account asks for its second factor.
+  const [methods, setMethods] = useState<string[] | null>(null);
+  const [otp, setOtp] = useState('');
+  const { busy, error, run, setError } = useAction();
+  const finish = () => {
+    setPassword('');
+    setOtp('');
+    setMethods(null);
+    req.done();
+  };
   const submit = () =>
     run(async () => {
-      await login(username, password);
-      setPassword('');
-      req.done();
+      try {
+        await login(username, password, methods ? { otp } : {});
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'user:needSecondFactor') {
+          setMethods((err.details.methods as string[] | undefined) ?? ['totp']);
+          return;
+        }
+        throw err;
+      }
+      finish();
     });
+  const back = () => {
+    setMethods(null);
+    setOtp('');
+    setError(null);
+  };
+  if (methods) {
+    return (
+      <Centered title="Two-factor sign-in">
+        {error && <Notice kind="error">{error}</Notice>}
+        <p class="lead">Your account has a second factor.</p>
+        <Form onSubmit={submit} label="Second factor">
+          <Field
+            label="Code"
+            hint={`The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`}
+            value={otp}
+            onInput={setOtp}
+            autocomplete="one-time-code"
+            required
+            autofocus
+            name="otp"
+          />
+          <Button type="submit" kind="primary" busy={busy}>
+            Verify
+          </Button>
+          <Button kind="ghost" onClick={back}>
+            Back
+          </Button>
+        </Form>
+      </Centered>
+    );
+  }
   return (
     <Centered title="Sign in to Hearth">
       {req.message && !error && <Notice kind="warn">{req.message}</Notice>}

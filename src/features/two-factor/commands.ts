@@ -28,7 +28,7 @@ export const COMMANDS: readonly Command[] = [
     summary: 'Every account and whether it has an authenticator',
     params: NoParams,
     result: Type.Array(Type.Object({ username: Type.String(), totp: Type.Boolean() })),
-    auth: need('maintainer'),
+    auth: need('auditor'),
     run: ({ hearth }) => twoFactor.listFactors(hearth),
   }),
   command({
