@@ -166,6 +166,29 @@ export interface TwoFactorRememberTable {
   expires_at: number;
 }
 
+/** Passkeys (0007): WebAuthn credentials for the console, by their credential id. */
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** What the authenticator said it speaks (usb, internal, hybrid…), comma-separated. */
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** WebAuthn challenges waiting for their answer (0007): single use, a few minutes. */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  /** register, second (a second factor after the password), login (a passkey alone). */
+  purpose: string;
+  account_id: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -181,4 +204,6 @@ export interface Database {
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   two_factor_remember: TwoFactorRememberTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -87,14 +87,26 @@ export async function call<T = any>(command: string, params: Record<string, unkn
  * mox's LoginPrep then Login: the login cookie and its token, then the password (and, for an
  * account with a second factor, `otp`; without it the call fails with user:needSecondFactor).
  */
-export async function login(username: string, password: string, second: { otp?: string } = {}): Promise<void> {
+export async function login(username: string, password: string, second: { otp?: string; passkey?: unknown } = {}): Promise<void> {
   const { loginToken } = await call<{ loginToken: string }>('web/loginprep', {}, { login: false });
   const result = await call<{ csrf: string }>('web/login', { loginToken, username, password, ...second }, { login: false });
-  useSession(result.csrf);
+  keepSession(result.csrf);
+}
+
+/** Signs in with a passkey alone: a challenge, the browser's passkey prompt, then the session. */
+export async function loginWithPasskey(): Promise<void> {
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const optionsJSON = await call<any>('web/passkey/options', {}, { login: false });
+  const response = await startAuthentication({ optionsJSON });
+  // The login cookie lives 30 s: it is made once the passkey has answered.
+  const { loginToken } = await call<{ loginToken: string }>('web/loginprep', {}, { login: false });
+  const result = await call<{ csrf: string }>('web/passkey/login', { loginToken, response }, { login: false });
+  keepSession(result.csrf);
 }
 
 /** Keeps the CSRF token of a session just made. */
-export function useSession(token: string): void {
+export function keepSession(token: string): void {
   csrf = token;
   localStorage.setItem(CSRF_KEY, csrf);
 }

@@ -1,6 +1,6 @@
 /** The console's shell: first-run, the shared login form, navigation and the pages. */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, errorText, login, logout, onLoginNeeded, type LoginRequest } from './api';
+import { ApiError, call, errorText, login, loginWithPasskey, logout, onLoginNeeded, type LoginRequest } from './api';
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
@@ -186,6 +186,8 @@ function LoginForm({ req }: { req: LoginRequest }) {
   const [password, setPassword] = useState('');
   // Set once the password was right and the account asks for its second factor.
   const [methods, setMethods] = useState<string[] | null>(null);
+  // The passkey challenge the question came with (the account has a passkey).
+  const [challenge, setChallenge] = useState<unknown>(null);
   const [otp, setOtp] = useState('');
   const { busy, error, run, setError } = useAction();
   const finish = () => {
@@ -201,10 +203,24 @@ function LoginForm({ req }: { req: LoginRequest }) {
       } catch (err) {
         if (err instanceof ApiError && err.code === 'user:needSecondFactor') {
           setMethods((err.details.methods as string[] | undefined) ?? ['totp']);
+          setChallenge(err.details.passkey ?? null);
           return;
         }
         throw err;
       }
+      finish();
+    });
+  const withPasskey = () =>
+    run(async () => {
+      const { startAuthentication } = await import('@simplewebauthn/browser');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const passkey = await startAuthentication({ optionsJSON: challenge as any });
+      await login(username, password, { passkey });
+      finish();
+    });
+  const passkeyAlone = () =>
+    run(async () => {
+      await loginWithPasskey();
       finish();
     });
   const back = () => {
@@ -217,10 +233,22 @@ function LoginForm({ req }: { req: LoginRequest }) {
       <Centered title="Two-factor sign-in">
         {error && <Notice kind="error">{error}</Notice>}
         <p class="lead">Your account has a second factor.</p>
+        {challenge !== null && (
+          <div class="row">
+            <Button kind="primary" onClick={withPasskey} busy={busy}>
+              Use a passkey
+            </Button>
+          </div>
+        )}
+        {methods.some((m) => m !== 'passkey') && (
         <Form onSubmit={submit} label="Second factor">
           <Field
             label="Code"
-            hint={`The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`}
+            hint={
+              methods.includes('totp')
+                ? `The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`
+                : 'One of your recovery codes.'
+            }
             value={otp}
             onInput={setOtp}
             autocomplete="one-time-code"
@@ -235,6 +263,7 @@ function LoginForm({ req }: { req: LoginRequest }) {
             Back
           </Button>
         </Form>
+        )}
       </Centered>
     );
   }
@@ -249,6 +278,12 @@ function LoginForm({ req }: { req: LoginRequest }) {
           Sign in
         </Button>
       </Form>
+      <div class="row passkey-alone">
+        <span class="muted small">Or, without a password:</span>
+        <Button kind="ghost" onClick={passkeyAlone} busy={busy}>
+          Use a passkey
+        </Button>
+      </div>
     </Centered>
   );
 }

@@ -60,7 +60,7 @@ export const COMMANDS: readonly Command[] = [
     }),
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
-      const account = await checkSignIn(hearth, p.username, p.pass, p.otp, { address, surface });
+      const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface });
       const session = await createSession(hearth, account, { address, userAgent });
       return {
         token: session.token,

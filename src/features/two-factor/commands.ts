@@ -1,4 +1,4 @@
-/** Second factors: `2fa/status`, `2fa/list`, `2fa/totp/setup|enable|disable`, `2fa/recovery/regenerate`. */
+/** Second factors: `2fa/status`, `2fa/list`, `2fa/totp/setup|enable|disable`, `2fa/recovery/regenerate`, `2fa/passkey/options|register|list|remove`. */
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
@@ -6,6 +6,8 @@ import { NoParams, NullableTime, Otp, Params, Password, Time, Username } from '.
 import * as twoFactor from './service.js';
 
 const RecoveryCodes = Type.Array(Type.String(), { description: 'ten single-use recovery codes: shown this once, keep them somewhere safe' });
+
+const Passkey = Type.Object({ id: Type.String(), name: Type.String(), created_at: Time, last_used_at: NullableTime });
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -18,16 +20,17 @@ export const COMMANDS: readonly Command[] = [
       totp_enabled_at: NullableTime,
       totp_pending: Type.Boolean({ description: 'an authenticator is set up and waits for its first code (2fa/totp/enable)' }),
       recovery_codes_left: Type.Integer(),
-      methods: Type.Array(Type.String(), { description: 'what a sign-in asks for: totp, recovery' }),
+      passkeys: Type.Integer({ description: 'how many passkeys the account has (the console)' }),
+      methods: Type.Array(Type.String(), { description: 'what a sign-in asks for: totp, passkey, recovery' }),
     }),
     auth: need('consumer'),
     run: ({ hearth, principal }, p) => twoFactor.status(hearth, principal, p.username),
   }),
   command({
     path: '2fa/list',
-    summary: 'Every account and whether it has an authenticator',
+    summary: 'Every account, whether it has an authenticator, and how many passkeys',
     params: NoParams,
-    result: Type.Array(Type.Object({ username: Type.String(), totp: Type.Boolean() })),
+    result: Type.Array(Type.Object({ username: Type.String(), totp: Type.Boolean(), passkeys: Type.Integer() })),
     auth: need('auditor'),
     run: ({ hearth }) => twoFactor.listFactors(hearth),
   }),
@@ -71,5 +74,40 @@ export const COMMANDS: readonly Command[] = [
     result: Type.Object({ recovery_codes: RecoveryCodes }),
     auth: needMinting('consumer'),
     run: ({ hearth, principal, address, surface }, p) => twoFactor.regenerateRecoveryCodes(hearth, principal, p.password, { address, surface }),
+  }),
+  command({
+    path: '2fa/passkey/options',
+    summary: 'Start registering a passkey (the console): options for navigator.credentials.create',
+    params: NoParams,
+    result: Type.Unknown({ description: 'PublicKeyCredentialCreationOptionsJSON' }),
+    auth: needMinting('consumer'),
+    run: ({ hearth, principal }) => twoFactor.passkeyRegistrationOptions(hearth, principal),
+  }),
+  command({
+    path: '2fa/passkey/register',
+    summary: "Keep the passkey the browser made, under a name; the account's first second factor comes with recovery codes (shown once)",
+    params: Params({
+      name: Type.String({ description: 'what it is, e.g. "laptop" or "phone" (1 to 64 characters)', minLength: 1, maxLength: 64 }),
+      response: Type.Unknown({ description: "the browser's answer (navigator.credentials.create) to 2fa/passkey/options" }),
+    }),
+    result: Type.Object({ passkey: Passkey, recovery_codes: RecoveryCodes }),
+    auth: needMinting('consumer'),
+    run: ({ hearth, principal }, p) => twoFactor.registerPasskey(hearth, principal, p.name, p.response),
+  }),
+  command({
+    path: '2fa/passkey/list',
+    summary: "The caller's passkeys: id, name, when made and last used",
+    params: NoParams,
+    result: Type.Array(Passkey),
+    auth: need('consumer'),
+    run: ({ hearth, principal }) => twoFactor.listPasskeys(hearth, principal),
+  }),
+  command({
+    path: '2fa/passkey/remove',
+    summary: "Remove one of the caller's passkeys",
+    params: Params({ id: Type.String({ description: "the passkey's id, as 2fa/passkey/list shows it", minLength: 1, maxLength: 1400 }) }),
+    result: Type.Object({ removed: Type.String() }),
+    auth: needMinting('consumer'),
+    run: ({ hearth, principal }, p) => twoFactor.removePasskey(hearth, principal, p.id),
   }),
 ];

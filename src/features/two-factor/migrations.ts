@@ -1,4 +1,4 @@
-/** Second factors (0006): authenticators, recovery codes, Bitwarden's remember-this-device tokens. */
+/** Second factors (0006): authenticators, recovery codes, Bitwarden's remember-this-device tokens; passkeys (0007). */
 import type { MigrationPart } from '../../store/migrate.js';
 
 export const MIGRATIONS: readonly MigrationPart[] = [
@@ -32,6 +32,32 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .addColumn('device', 'text', (c) => c.notNull())
         .addColumn('stamp', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    id: '0007_passkeys',
+    needs: ['0006_two_factor'],
+    async up(db) {
+      // The console's passkeys: only public keys; challenges wait a few minutes for their answer.
+      await db.schema
+        .createTable('passkeys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('passkeys_account').on('passkeys').column('account_id').execute();
+      await db.schema
+        .createTable('webauthn_challenges')
+        .addColumn('challenge', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.references('accounts.id').onDelete('cascade'))
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
     },

@@ -2,7 +2,7 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Db } from '../../store/db.js';
 import { countAll } from '../../store/db.js';
-import type { TwoFactorTable } from '../../store/schema.js';
+import type { PasskeysTable, TwoFactorTable } from '../../store/schema.js';
 
 export type TwoFactorRow = Selectable<TwoFactorTable>;
 
@@ -101,4 +101,51 @@ export async function findRemember(db: Db, tokenHash: string) {
 
 export async function deleteRemembers(db: Db, accountId: string): Promise<void> {
   await db.deleteFrom('two_factor_remember').where('account_id', '=', accountId).execute();
+}
+
+// ---- passkeys --------------------------------------------------------------------------------
+
+export type PasskeyRow = Selectable<PasskeysTable>;
+
+export async function passkeysOf(db: Db, accountId: string): Promise<PasskeyRow[]> {
+  return db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}
+
+export async function countPasskeys(db: Db, accountId: string): Promise<number> {
+  const row = await db
+    .selectFrom('passkeys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow();
+  return countAll(row.n);
+}
+
+export async function passkeyById(db: Db, id: string): Promise<PasskeyRow | undefined> {
+  return db.selectFrom('passkeys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertPasskey(db: Db, row: PasskeyRow): Promise<void> {
+  await db.insertInto('passkeys').values(row).execute();
+}
+
+export async function usePasskey(db: Db, id: string, counter: number, now: number): Promise<void> {
+  await db.updateTable('passkeys').set({ counter, last_used_at: now }).where('id', '=', id).execute();
+}
+
+export async function deletePasskey(db: Db, accountId: string, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('passkeys').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+export async function insertChallenge(db: Db, row: { challenge: string; purpose: string; account_id: string | null; expires_at: number }, now: number) {
+  await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
+  await db.insertInto('webauthn_challenges').values(row).execute();
+}
+
+/** Spends a live challenge of `purpose` (and of `accountId`, where given): true when this call spent it. */
+export async function spendChallenge(db: Db, challenge: string, purpose: string, accountId: string | null, now: number): Promise<boolean> {
+  let q = db.deleteFrom('webauthn_challenges').where('challenge', '=', challenge).where('purpose', '=', purpose).where('expires_at', '>', now);
+  q = accountId === null ? q.where('account_id', 'is', null) : q.where('account_id', '=', accountId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
 }

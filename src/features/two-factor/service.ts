@@ -18,11 +18,12 @@ import { ownAccount } from '../../auth/ownership.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleCovers } from '../../auth/roles.js';
 import { newId, randomSecret, tokenHash } from '../../auth/secrets.js';
-import { badRequest, HearthError } from '../../kernel/errors.js';
+import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
-import { checkLogin, getAccount, listAccounts, normalizeUsername, type Account, type SecondFactorCheck } from '../accounts/service.js';
+import { accountById, checkLogin, getAccount, listAccounts, normalizeUsername, type Account, type SecondFactorCheck } from '../accounts/service.js';
 import { guarded, logEvent, type From } from '../limits/service.js';
+import { authenticationOptions, register, registrationOptions, verifyAssertion } from './passkeys.js';
 import * as repo from './repo.js';
 
 const PERIOD = 30;
@@ -34,8 +35,8 @@ export const RECOVERY_CODE_COUNT = 10;
 /** Bitwarden's remember-this-device token lives 30 days (and ends with the security stamp). */
 export const REMEMBER_TTL_MS = 30 * 86_400_000;
 
-/** What a sign-in may be asked for: `totp` (an authenticator code) or `recovery` (a recovery code). */
-export type Method = 'totp' | 'recovery';
+/** What a sign-in may be asked for: `totp` (an authenticator code), `passkey` (the console only), `recovery` (a recovery code). */
+export type Method = 'totp' | 'passkey' | 'recovery';
 
 // ---- sealing secrets at rest ----------------------------------------------------------------
 
@@ -133,16 +134,21 @@ async function newRecoveryCodes(db: Db, accountId: string, now: number): Promise
 /** The second factors an account has, in the order a sign-in offers them; empty: none. */
 export async function methodsOf(h: Hearth, accountId: string): Promise<Method[]> {
   const row = await repo.find(h.store.db, accountId);
-  if (!row?.totp_secret) return [];
-  return (await repo.recoveryCodesLeft(h.store.db, accountId)) > 0 ? ['totp', 'recovery'] : ['totp'];
+  const methods: Method[] = [];
+  if (row?.totp_secret) methods.push('totp');
+  if ((await repo.countPasskeys(h.store.db, accountId)) > 0) methods.push('passkey');
+  if (methods.length && (await repo.recoveryCodesLeft(h.store.db, accountId)) > 0) methods.push('recovery');
+  return methods;
 }
 
-export const needSecondFactor = (methods: Method[]) =>
-  new HearthError(
-    'user:needSecondFactor',
-    `this account has a second factor: send otp, a code from the authenticator app${methods.includes('recovery') ? ' or a recovery code' : ''}`,
-    { methods },
-  );
+export const needSecondFactor = (methods: Method[], extra: Record<string, unknown> = {}) => {
+  const ways = [methods.includes('totp') && 'a code from the authenticator app', methods.includes('recovery') && 'a recovery code'].filter(Boolean);
+  const passkey = methods.includes('passkey') ? (ways.length ? ' (or, in the console, use a passkey)' : ' (in the console: use a passkey)') : '';
+  return new HearthError('user:needSecondFactor', `this account has a second factor: send otp, ${ways.join(' or ') || 'a recovery code'}${passkey}`, {
+    methods,
+    ...extra,
+  });
+};
 
 /**
  * Checks a code (an authenticator code, or a recovery code, which is then spent) for an account
@@ -151,9 +157,9 @@ export const needSecondFactor = (methods: Method[]) =>
 export async function verifyCode(h: Hearth, account: Account, raw: string): Promise<boolean> {
   if (raw.length > 100) return false;
   const row = await repo.find(h.store.db, account.id);
-  if (!row?.totp_secret) return false;
   const code = asTotpCode(raw);
   if (code !== null) {
+    if (!row?.totp_secret) return false;
     const step = stepOf(h, account.username, unseal(h, account.id, row.totp_secret), code);
     return step !== null && (await repo.useStep(h.store.db, account.id, step));
   }
@@ -167,19 +173,52 @@ export async function verifyCode(h: Hearth, account: Account, raw: string): Prom
  * `checkLogin`): an account without a factor goes on; with one, no `otp` asks for it
  * (`user:needSecondFactor`, listing the methods), a wrong one is a failure.
  */
-export function secondFactor(h: Hearth, otp: string | undefined | null): SecondFactorCheck {
+export function secondFactor(h: Hearth, second: SecondFactorGiven): SecondFactorCheck {
   return async (account) => {
     const methods = await methodsOf(h, account.id);
     if (methods.length === 0) return null;
-    if (otp === undefined || otp === null || otp.trim() === '') return needSecondFactor(methods);
+    const { otp, passkey } = second;
+    if (passkey !== undefined && passkey !== null) {
+      if ((await verifyAssertion(h, account.id, passkey)) === account.id) return null;
+      return new HearthError('user:badLogin', 'the passkey did not sign in (not one of this account, or it took more than 5 minutes): try again');
+    }
+    if (otp === undefined || otp === null || otp.trim() === '') {
+      // The console gets a passkey challenge with the question (only ever after the right password).
+      const extra = second.console && methods.includes('passkey') ? { passkey: await authenticationOptions(h, account.id) } : {};
+      return needSecondFactor(methods, extra);
+    }
     if (await verifyCode(h, account, otp)) return null;
     return new HearthError('user:badLogin', 'wrong or already used code: wait for the next code from the authenticator app, or use an unused recovery code');
   };
 }
 
+/** The second factor a sign-in came with: a code, or (the console) a passkey's answer. */
+export interface SecondFactorGiven {
+  otp?: string | null;
+  passkey?: unknown;
+  /** The console, which can use a passkey: the question carries a challenge. */
+  console?: boolean;
+}
+
 /** Checks a password and, where the account has one, its second factor (native and console sign-in). */
-export const checkSignIn = (h: Hearth, username: string, pass: string, otp: string | undefined, from: From): Promise<Account> =>
-  checkLogin(h, username, pass, from, secondFactor(h, otp));
+export const checkSignIn = (h: Hearth, username: string, pass: string, second: SecondFactorGiven, from: From): Promise<Account> =>
+  checkLogin(h, username, pass, from, secondFactor(h, second));
+
+/**
+ * Signs in with a passkey alone (a discoverable credential, the user verified by the
+ * authenticator), under the failed-login limits: the account it belongs to.
+ */
+export async function signInWithPasskey(h: Hearth, response: unknown, from: From): Promise<Account> {
+  const accountId = await guarded(
+    h,
+    { ...from, username: '(passkey)', accountId: null },
+    () => verifyAssertion(h, null, response),
+    () => new HearthError('user:badLogin', 'the passkey did not sign in (unknown here, or it took more than 5 minutes): try again'),
+  );
+  const account = await accountById(h, accountId);
+  if (!account) throw new HearthError('user:badLogin', 'the passkey belongs to no account any more');
+  return account;
+}
 
 // ---- the commands' work ---------------------------------------------------------------------
 
@@ -272,7 +311,8 @@ export async function disableTotp(h: Hearth, principal: Principal, p: { username
   }
   await h.store.db.transaction().execute(async (tx) => {
     await repo.upsert(tx, account.id, { totp_secret: null, totp_enabled_at: null, totp_last_step: null, pending_secret: null, pending_at: null });
-    await repo.deleteRecoveryCodes(tx, account.id);
+    // Recovery codes stay while passkeys do: they are the way in where a passkey cannot be used.
+    if ((await repo.countPasskeys(tx, account.id)) === 0) await repo.deleteRecoveryCodes(tx, account.id);
     await repo.deleteRemembers(tx, account.id);
   });
   return { username: account.username, totp: false };
@@ -281,7 +321,7 @@ export async function disableTotp(h: Hearth, principal: Principal, p: { username
 /** `2fa/recovery/regenerate`: ten new recovery codes (the old ones end); needs the password. */
 export async function regenerateRecoveryCodes(h: Hearth, principal: Principal, password: string, from: From) {
   const who = ownOnly(principal);
-  if ((await methodsOf(h, who.id)).length === 0) throw badRequest('recovery codes come with an authenticator: set one up first (2fa/totp/setup)');
+  if ((await methodsOf(h, who.id)).length === 0) throw badRequest('recovery codes come with a second factor: set up an authenticator or a passkey first');
   await checkLogin(h, who.username, password, from);
   return { recovery_codes: await newRecoveryCodes(h.store.db, who.id, h.clock.now()) };
 }
@@ -293,6 +333,7 @@ export interface TwoFactorStatus {
   /** An authenticator set up and waiting for its first code. */
   totp_pending: boolean;
   recovery_codes_left: number;
+  passkeys: number;
   methods: Method[];
 }
 
@@ -313,6 +354,7 @@ export async function status(h: Hearth, principal: Principal, username?: string)
     totp_enabled_at: isoOrNull(row?.totp_enabled_at ?? null),
     totp_pending: Boolean(row?.pending_secret && row.pending_at !== null && row.pending_at + PENDING_TTL_MS > now),
     recovery_codes_left: await repo.recoveryCodesLeft(h.store.db, account.id),
+    passkeys: await repo.countPasskeys(h.store.db, account.id),
     methods: await methodsOf(h, account.id),
   };
 }
@@ -324,8 +366,50 @@ export async function listFactors(h: Hearth) {
     h.store.db,
     accounts.map((a) => a.id),
   );
-  return accounts.map((a) => ({ username: a.username, totp: enabled.has(a.id) }));
+  return Promise.all(accounts.map(async (a) => ({ username: a.username, totp: enabled.has(a.id), passkeys: await repo.countPasskeys(h.store.db, a.id) })));
 }
+
+// ---- passkeys (the console) -----------------------------------------------------------------
+
+/** `2fa/passkey/options`: what the browser needs to make a passkey for the caller's account. */
+export const passkeyRegistrationOptions = (h: Hearth, principal: Principal) => registrationOptions(h, ownOnly(principal));
+
+/**
+ * `2fa/passkey/register`: keeps the passkey the browser made. The account's first second factor
+ * comes with ten recovery codes (shown once), as an authenticator's does.
+ */
+export async function registerPasskey(h: Hearth, principal: Principal, name: string, response: unknown) {
+  const who = ownOnly(principal);
+  const hadFactor = (await methodsOf(h, who.id)).length > 0;
+  const row = await register(h, who, name, response);
+  const recovery_codes = hadFactor ? [] : await newRecoveryCodes(h.store.db, who.id, h.clock.now());
+  return { passkey: passkeyView(row), recovery_codes };
+}
+
+const passkeyView = (r: { id: string; name: string; created_at: number; last_used_at: number | null }) => ({
+  id: r.id,
+  name: r.name,
+  created_at: new Date(r.created_at).toISOString(),
+  last_used_at: isoOrNull(r.last_used_at),
+});
+
+export async function listPasskeys(h: Hearth, principal: Principal) {
+  return (await repo.passkeysOf(h.store.db, ownOnly(principal).id)).map(passkeyView);
+}
+
+/** `2fa/passkey/remove`; with the last factor gone, the recovery codes go too. */
+export async function removePasskey(h: Hearth, principal: Principal, id: string) {
+  const who = ownOnly(principal);
+  await h.store.db.transaction().execute(async (tx) => {
+    if (!(await repo.deletePasskey(tx, who.id, id))) throw notFound(`no passkey ${id} on this account`);
+    const row = await repo.find(tx, who.id);
+    if (!row?.totp_secret && (await repo.countPasskeys(tx, who.id)) === 0) await repo.deleteRecoveryCodes(tx, who.id);
+  });
+  return { removed: id };
+}
+
+/** `web/passkey/options`: a challenge for signing in with a passkey alone. */
+export const passkeyLoginOptions = (h: Hearth) => authenticationOptions(h, null);
 
 // ---- Bitwarden's remember-this-device ---------------------------------------------------------
 

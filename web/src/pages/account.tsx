@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { describeAgent } from '../agent';
 import { call } from '../api';
 import type { Me } from '../app';
-import { TwoFactorCard } from './twofactor';
+import { PasskeysCard, TwoFactorCard } from './twofactor';
 import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
 
 interface Session {
@@ -42,6 +42,7 @@ export function AccountPage({ me, onChange }: { me: Me; onChange: () => Promise<
       </Card>
       <PasswordCard onChanged={sessions.reload} />
       <TwoFactorCard username={me.username} />
+      <PasskeysCard username={me.username} />
       <SessionsCard sessions={sessions} />
     </div>
   );

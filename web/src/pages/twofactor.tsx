@@ -1,7 +1,7 @@
-/** My account's "Two-factor" section: the authenticator (QR, then a code), recovery codes, turning it off. */
+/** My account's "Two-factor" section: the authenticator (QR, then a code), recovery codes, turning it off; passkeys. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
 
 interface Status {
   totp: boolean;
@@ -179,5 +179,82 @@ function RecoveryCodes({ codes, username, onDone }: { codes: string[]; username:
         </Button>
       </div>
     </div>
+  );
+}
+
+interface Passkey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** Passkeys: named, listed, removable; one signs in to the console as a second factor, or alone. */
+export function PasskeysCard({ username }: { username: string }) {
+  const list = useLoad(() => call<Passkey[]>('2fa/passkey/list'));
+  const [name, setName] = useState('');
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const add = useAction();
+  const action = useAction();
+  const register = () =>
+    add.run(async () => {
+      setMessage(null);
+      const { startRegistration } = await import('@simplewebauthn/browser');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const optionsJSON = await call<any>('2fa/passkey/options');
+      const response = await startRegistration({ optionsJSON });
+      const r = await call<{ passkey: Passkey; recovery_codes: string[] }>('2fa/passkey/register', { name: name.trim(), response });
+      setName('');
+      if (r.recovery_codes.length) setCodes(r.recovery_codes);
+      setMessage(`Passkey "${r.passkey.name}" added.`);
+      await list.reload();
+    });
+  const remove = (p: Passkey) => {
+    if (!confirm(`Remove the passkey "${p.name}"? It will no longer sign in.`)) return;
+    void action.run(async () => {
+      await call('2fa/passkey/remove', { id: p.id });
+      setMessage(`Passkey "${p.name}" removed.`);
+      await list.reload();
+    });
+  };
+  return (
+    <Card title="Passkeys">
+      <p class="muted">
+        A passkey (this device's screen lock, a security key, your phone) signs in to the console in place of a code — or alone, without the password.
+      </p>
+      {message && <Notice kind="ok">{message}</Notice>}
+      {codes && <RecoveryCodes codes={codes} username={username} onDone={() => setCodes(null)} />}
+      {list.error && <Notice kind="error">{list.error}</Notice>}
+      {action.error && <Notice kind="error">{action.error}</Notice>}
+      {!list.data ? (
+        <Loading what="passkeys" />
+      ) : list.data.length ? (
+        <ul class="list" aria-label="Passkeys">
+          {list.data.map((p) => (
+            <li key={p.id} class="list-item">
+              <div>
+                <strong>{p.name}</strong>
+                <div class="muted small">
+                  added {formatDate(p.created_at)} · last used {formatDate(p.last_used_at)}
+                </div>
+              </div>
+              <Button kind="ghost" onClick={() => remove(p)} label={`Remove the passkey ${p.name}`}>
+                Remove
+              </Button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty title="No passkeys">Add one to sign in with this device.</Empty>
+      )}
+      {add.error && <Notice kind="error">{add.error}</Notice>}
+      <Form onSubmit={register} label="Add a passkey" class="form form-inline">
+        <Field label="Passkey name" hint='What it is, e.g. "laptop" or "phone".' value={name} onInput={setName} required name="passkey-name" />
+        <Button type="submit" kind="primary" busy={add.busy}>
+          Add a passkey
+        </Button>
+      </Form>
+    </Card>
   );
 }

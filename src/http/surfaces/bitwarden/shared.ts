@@ -11,7 +11,8 @@ export const BITWARDEN_PREFIX = '/bitwarden';
 export function bitwardenError(err: HearthError, oauth: boolean): { status: number; body: unknown } {
   if (oauth && err.code === 'user:needSecondFactor') {
     // What Bitwarden clients recognise as "ask for a code" (Vaultwarden's json_err_twofactor): 0 is the authenticator app.
-    const providers = (err.details?.methods as string[] | undefined)?.includes('totp') ? ['0'] : [];
+    // An account whose only factor is a passkey (the console's) is asked for a recovery code (8).
+    const providers = (err.details?.methods as string[] | undefined)?.includes('totp') ? ['0'] : ['8'];
     return {
       status: 400,
       body: {
