@@ -11,7 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
-import { accountsInStore } from '../features/accounts/service.js';
+import { accountsInStore, knownOwner } from '../features/accounts/service.js';
+import { adoptForOwner } from '../features/credentials/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveTwoFactorKey } from '../features/two-factor/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
@@ -23,7 +24,7 @@ import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
-import { ensureAuthToken, ensureHome, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, writePidFile } from './home.js';
+import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
 import { prepareTls, type TlsMaterial } from './tls.js';
 
 /** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
@@ -263,9 +264,10 @@ export class Daemon {
       if (this.stopping) return void (await store.close());
       this.store = store;
       this.hearth.attachStore(store);
+      // Before the store reports on: ready means the owner is known, or the setup code is in the home.
+      await this.sayWhereToStart().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot keep the setup code'));
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
-      await this.sayWhereToStart();
     } catch (err) {
       await store?.close().catch(() => {});
       const delay = Math.min(5000, 100 * 2 ** attempt);
@@ -279,16 +281,35 @@ export class Daemon {
     }
   }
 
-  /** On a store with no account yet, the next step: where the owner's account is created. */
+  /**
+   * The owner, or the claim for it. With an owner: the global token acts as it, so what the
+   * token made before (on a store from before that rule) becomes the owner's, and no setup code
+   * is kept. With no account yet: a setup code in the home, and the link that carries it.
+   */
   private async sayWhereToStart(): Promise<void> {
+    const { home } = this.opts.loaded;
+    const owner = await knownOwner(this.hearth);
+    if (owner) {
+      await adoptForOwner(this.hearth.store.db, owner.id);
+      this.hearth.setup = null;
+      removeSetupCode(home);
+      return;
+    }
     const accounts = await accountsInStore(this.hearth);
-    if (accounts !== 0) return;
-    const url = this.urls[0];
+    if (accounts === null) return; // no accounts table: nothing to claim
+    if (accounts > 0) {
+      removeSetupCode(home);
+      return;
+    }
+    const { path, code } = ensureSetupCode(home);
+    this.hearth.setup = { code, done: () => removeSetupCode(home) };
+    // The code rides in the fragment, which browsers never send: no access log or proxy sees it.
+    const base = this.hearth.config.server.public_url.replace(/\/+$/, '') || this.urls[0];
     this.log.info(
-      { next: url ? `${url}/` : null },
-      url
-        ? `no account yet: open ${url}/ in a browser to create the owner's account, or run "hearth bonafide user create <name>"`
-        : `no account yet: create the owner's account with "hearth bonafide user create <name>"`,
+      { next: base ? `${base}/#setup=${code}` : null, setup_code_file: path },
+      base
+        ? `no account yet: open ${base}/#setup=${code} in a browser to create the owner's account, or run "hearth bonafide user create <name>"`
+        : `no account yet: create the owner's account with "hearth bonafide user create <name>" (the console needs the setup code in ${path})`,
     );
   }
 

@@ -9,6 +9,8 @@ export const PID_FILE = 'hearthd.pid';
 export const LOG_FILE = 'hearthd.log';
 export const TOKEN_KEY_FILE = 'token.key';
 export const TWO_FACTOR_KEY_FILE = 'twofactor.key';
+/** The first-run setup code (the accounts feature names it in its messages as well). */
+export const SETUP_CODE_FILE = 'setup-code';
 
 /** Creates the home (0700) if needed and proves it writable; a ConfigError says why not. */
 export function ensureHome(home: string): void {
@@ -80,10 +82,10 @@ export function refuseIfOthersCanRead(path: string, orElse: string): void {
  * A secret kept in a 0600 file of the home: made on first start (32 random bytes, hex), then
  * read. `what` names what deleting the file does, for the error messages.
  */
-function ensureSecretFile(home: string, file: string, valid: RegExp, what: string): { path: string; secret: string } {
+function ensureSecretFile(home: string, file: string, valid: RegExp, what: string, bytes = 32): { path: string; secret: string } {
   const path = join(home, file);
   try {
-    if (!existsSync(path)) writeSecretOnce(path, `${randomToken(32)}\n`);
+    if (!existsSync(path)) writeSecretOnce(path, `${randomToken(bytes)}\n`);
     statSync(path);
   } catch (err) {
     throw new ConfigError(`cannot create or read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); delete it to get ${what}`);
@@ -121,6 +123,19 @@ export function ensureTokenKey(home: string): string {
  */
 export function ensureTwoFactorKey(home: string): string {
   return ensureSecretFile(home, TWO_FACTOR_KEY_FILE, /^[0-9a-f]{64}$/, 'a new key (every authenticator must then be set up again)').secret;
+}
+
+/**
+ * The first-run setup code, in `$HEARTH_HOME/setup-code` (0600): 16 random bytes, hex. Kept while
+ * the store has no account (the same code across restarts), removed once the owner exists.
+ */
+export function ensureSetupCode(home: string): { path: string; code: string } {
+  const { path, secret } = ensureSecretFile(home, SETUP_CODE_FILE, /^[0-9a-f]{32}$/, 'a new setup code', 16);
+  return { path, code: secret };
+}
+
+export function removeSetupCode(home: string): void {
+  rmSync(join(home, SETUP_CODE_FILE), { force: true });
 }
 
 export function writePidFile(home: string): string {

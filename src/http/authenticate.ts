@@ -8,7 +8,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import { cookieName } from '../auth/cookies.js';
 import type { Principal } from '../auth/principal.js';
 import { digestsEqual, tokenHash } from '../auth/secrets.js';
-import { normalizeUsername } from '../features/accounts/service.js';
+import { knownOwner, normalizeUsername, type OwnerRef } from '../features/accounts/service.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../features/console-sessions/service.js';
 import { DEVICE_TOKEN_PREFIX, principalForToken } from '../features/credentials/service.js';
 import { principalForRoleToken, ROLE_TOKEN_PREFIX } from '../features/role-tokens/service.js';
@@ -35,19 +35,29 @@ export type Resolver = (headers: Headers, facts: RequestFacts) => Principal | nu
  */
 export type Scheme = 'global' | 'token' | 'bearer' | 'cookie' | 'bitwarden';
 
-const OWNER_PRINCIPAL: Principal = Object.freeze({
-  credential: Object.freeze({ kind: 'global' as const, id: 'authtoken' }),
-  account: null,
-  role: 'maintainer' as const,
-  owner: true,
-});
+const GLOBAL_CREDENTIAL = Object.freeze({ kind: 'global' as const, id: 'authtoken' });
+
+/** The global token's principal before any account exists: the server owner, nobody's. */
+const NAMELESS_OWNER: Principal = Object.freeze({ credential: GLOBAL_CREDENTIAL, account: null, role: 'maintainer' as const, owner: true });
+
+/** The global token's principal once the owner's account exists: that account, still a maintainer. Made once per owner. */
+let ownerPrincipal: Principal = NAMELESS_OWNER;
+function principalOf(owner: OwnerRef | null): Principal {
+  if (!owner) return NAMELESS_OWNER;
+  if (ownerPrincipal.account?.id !== owner.id) {
+    ownerPrincipal = Object.freeze({ credential: GLOBAL_CREDENTIAL, account: Object.freeze({ ...owner }), role: 'maintainer' as const, owner: true });
+  }
+  return ownerPrincipal;
+}
 
 /**
  * The global API token (as in Bitmask), sent as `X-Hearth-Auth`: the owner's credential. It lives in
  * a 0600 file that the CLI reads, so the daemon holds it as is and compares in constant time
- * (every request pays for this check; a hash per request would buy nothing here).
+ * (every request pays for this check; a hash per request would buy nothing here). Once the
+ * owner's account exists the token acts as that account: `owner` answers it from memory (no
+ * store round trip), and asks the store only while no owner is known.
  */
-export function globalTokenResolver(token: string): Resolver {
+export function globalTokenResolver(token: string, owner: () => OwnerRef | null | Promise<OwnerRef | null> = () => null): Resolver {
   const expected = Buffer.from(token, 'utf8');
   return (headers) => {
     const value = headers['x-hearth-auth'];
@@ -56,7 +66,8 @@ export function globalTokenResolver(token: string): Resolver {
     if (!presented || !digestsEqual(presented, expected)) {
       throw new HearthError('user:badAuth', "the X-Hearth-Auth token is not this server's API token");
     }
-    return OWNER_PRINCIPAL;
+    const known = owner();
+    return known instanceof Promise ? known.then(principalOf) : principalOf(known);
   };
 }
 
@@ -143,7 +154,7 @@ export function vaultTokenResolver(hearth: Hearth): Resolver {
 /** Every scheme's resolver, as the daemon wires them. */
 export function resolversFor(hearth: Hearth, globalToken: string): Map<Scheme, Resolver> {
   return new Map<Scheme, Resolver>([
-    ['global', globalTokenResolver(globalToken)],
+    ['global', globalTokenResolver(globalToken, () => knownOwner(hearth))],
     ['token', sessionTokenResolver(hearth)],
     ['bearer', bearerResolver(hearth)],
     ['cookie', cookieResolver(hearth)],

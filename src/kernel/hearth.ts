@@ -84,7 +84,21 @@ export class Hearth {
   /** The HTTP listener's URL once it listens (set by the daemon). */
   httpUrl: string | null = null;
 
+  /**
+   * The owner's account (the first account created on the store; it cannot be deleted or
+   * demoted), once known: the global token acts as it. Learnt when the store opens and when the
+   * owner is created; never changes while the store does not (the accounts feature keeps it).
+   */
+  owner: { id: string; username: string } | null = null;
+
+  /**
+   * The first-run setup code while the store has no account (the daemon keeps it in
+   * `$HEARTH_HOME/setup-code`), and what to do once the owner exists (remove the file).
+   */
+  setup: { code: string; done(): void } | null = null;
+
   attachStore(store: Store | null): void {
     this.storeRef = store;
+    this.owner = null;
   }
 }

@@ -4,8 +4,10 @@
  * password changes that revoke every other credential, deletion, and role capping.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { call, sessionAuth, bearer, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { bearer, call, type InProcessDaemon, sessionAuth, setupCode, startInProcess } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
 
 const HOUR = 3_600_000;
@@ -27,9 +29,17 @@ forEachStore('accounts', (store) => {
     return { authorization: r.body.result.authorization };
   }
 
-  store.it('the first account needs no credential and becomes the owner, a maintainer', async () => {
-    const r = await call(anon(), 'bonafide/user/create', { username: 'alice', pass: 'alice-password' });
+  store.it('the first account needs the setup code (no credential) and becomes the owner, a maintainer', async () => {
+    const code = setupCode(d.home);
+    const none = await call(anon(), 'bonafide/user/create', { username: 'mallory', pass: 'mallory-password' });
+    assert.equal(none.status, 403, JSON.stringify(none.body));
+    assert.match(none.body.error.message, /setup code/);
+    const wrong = await call(anon(), 'bonafide/user/create', { username: 'mallory', pass: 'mallory-password', setup_code: 'f'.repeat(32) });
+    assert.equal(wrong.status, 403, JSON.stringify(wrong.body));
+    assert.equal((await call(owner(), 'core/stats')).body.result.accounts, 0, 'a stranger cannot claim the empty store');
+    const r = await call(anon(), 'bonafide/user/create', { username: 'alice', pass: 'alice-password', setup_code: code });
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(existsSync(join(d.home, 'setup-code')), false, 'the setup code is gone once the owner exists');
     assert.deepEqual(
       { username: r.body.result.username, address: r.body.result.address, role: r.body.result.role, owner: r.body.result.owner },
       { username: 'alice', address: 'alice@home.example', role: 'maintainer', owner: true },
@@ -115,7 +125,7 @@ forEachStore('accounts', (store) => {
     }
     const active = await call(anon(), 'bonafide/user/active', undefined, { headers: sessionAuth('bob', token) });
     assert.equal(active.body.result.username, 'bob');
-    assert.equal((await call(owner(), 'bonafide/user/active')).body.result, null, 'the global token has no account');
+    assert.equal((await call(owner(), 'bonafide/user/active')).body.result.username, 'alice', "the global token is the owner's account");
     const otherUser = await call(anon(), 'core/whoami', undefined, { headers: sessionAuth('alice', token) });
     assert.equal(otherUser.status, 401, 'the token is bound to its user');
     assert.equal(otherUser.body.error.code, 'user:badAuth');
@@ -267,7 +277,7 @@ describe('registration policy', () => {
     const d = await startInProcess({ env: { HEARTH_ACCOUNTS_REGISTRATION: 'invite', HEARTH_ACCOUNTS_INVITE_TTL: '3600' } });
     const anon = { url: d.url };
     try {
-      await call(anon, 'bonafide/user/create', ['owner1', 'owner1-password']);
+      await call(d, 'bonafide/user/create', ['owner1', 'owner1-password']);
       const none = await call(anon, 'bonafide/user/create', ['guest1', 'guest1-password']);
       assert.equal(none.status, 400);
       assert.match(none.body.error.message, /needs an invite code/);

@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { compiledOnce, openStore, storeTarget } from '../../src/store/db.js';
-import { bearer, call, sessionAuth, tempHome, type InProcessDaemon } from '../support/helpers.js';
+import { bearer, call, type InProcessDaemon, sessionAuth, setupCode, tempHome } from '../support/helpers.js';
 import { forEachStore, type FreshStore } from '../support/stores.js';
 
 const DELETE_DEVICE = "delete from credentials where kind = 'device' and name = 'tablet'";
@@ -18,7 +18,7 @@ forEachStore(
     const pass = 'correct horse battery';
     store.before(async () => {
       d = await store.startInProcess();
-      assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass }, { noToken: true })).status, 200);
+      assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass, setup_code: setupCode(d.home) }, { noToken: true })).status, 200);
     });
 
     const whoami = (headers: Record<string, string>) => call(d, 'core/whoami', {}, { headers, noToken: true });

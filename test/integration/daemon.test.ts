@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { call, runDaemonExpectingFailure, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
+import { call, runDaemonExpectingFailure, setupCode, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 import { pgSchema, pgSkip } from '../support/pg.js';
 import { daemonOnTerminal, hasPython } from '../support/pty.js';
 import { DAEMON_MAIN } from '../../src/kernel/paths.js';
@@ -517,7 +517,11 @@ describe('hearthd on a terminal', () => {
       assert.ok(lines.length >= 2, out);
       assert.ok(!lines.some((l) => l.trimStart().startsWith('{')), `no JSON on a terminal:\n${out}`);
       assert.match(out, /^\[\d{2}:\d{2}:\d{2}(\.\d+)?\] INFO.*hearthd [\d.]+ listening on http:\/\/127\.0\.0\.1:\d+/m);
-      assert.match(out, /no account yet: open http:\/\/127\.0\.0\.1:\d+\/ in a browser to create the owner's account/);
+      // The link carries the setup code (in the fragment), the one in the home's 0600 file.
+      const link = /no account yet: open http:\/\/127\.0\.0\.1:\d+\/#setup=([0-9a-f]{32}) in a browser to create the owner's account/.exec(out);
+      assert.ok(link, out);
+      assert.equal(link[1], setupCode(home));
+      assert.equal(statSync(join(home, 'setup-code')).mode & 0o777, 0o600);
     },
   );
 });

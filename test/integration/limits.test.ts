@@ -305,7 +305,7 @@ describe('concurrent attempts', () => {
   it('a burst of parallel wrong logins cannot slip past the limits: 10 a minute from one address, 5 then backoff per name', async () => {
     const d = await startInProcess({ env: { HEARTH_SERVER_TRUSTED_PROXIES: '["127.0.0.1"]' } });
     try {
-      await call({ url: d.url }, 'bonafide/user/create', ['victim', 'victim-password']);
+      await call(d, 'bonafide/user/create', ['victim', 'victim-password']);
       const one = await Promise.all(
         Array.from({ length: 40 }, () =>
           call({ url: d.url }, 'bonafide/user/authenticate', ['victim', 'wrong-pass'], { headers: { 'x-forwarded-for': '203.0.113.9' } }),

@@ -10,7 +10,7 @@ import { it } from 'node:test';
 import { mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { bearer, call, startDaemon, waitFor } from '../support/helpers.js';
+import { bearer, call, setupCode, startDaemon, waitFor } from '../support/helpers.js';
 import { codeAt } from '../support/totp.js';
 import { registerVault } from '../support/vault-harness.js';
 
@@ -42,7 +42,7 @@ it('no issued token, phrase, password, authenticator secret, recovery code or re
     await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
     const owner = { url: d.url, token: d.token };
     const anon = { url: d.url };
-    await call(anon, 'bonafide/user/create', ['alice', keep('alice-password-1')]);
+    await call(anon, 'bonafide/user/create', { username: 'alice', pass: keep('alice-password-1'), setup_code: setupCode(d.home) });
     await call(owner, 'bonafide/user/create', ['bob', keep('bob-password-1')]);
     const login = (await call(anon, 'bonafide/user/authenticate', ['alice', 'alice-password-1'])).body.result;
     keep(login.token);

@@ -5,7 +5,7 @@
  * password changes, and the session list — on SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { bearer, call, type InProcessDaemon } from '../support/helpers.js';
+import { bearer, call, type InProcessDaemon, setupCode } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
 
 const MINUTE = 60_000;
@@ -39,7 +39,7 @@ forEachStore('console sessions', (store) => {
   store.before(async () => {
     // Loopback is a trusted proxy here, so X-Forwarded-Proto: https stands for HTTPS.
     d = await store.startInProcess({ env: { HEARTH_SERVER_TRUSTED_PROXIES: '127.0.0.1' } });
-    const r = await call(anon(), 'bonafide/user/create', { username: 'alice', pass: 'alice-password' });
+    const r = await call(anon(), 'bonafide/user/create', { username: 'alice', pass: 'alice-password', setup_code: setupCode(d.home) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const b = await call({ url: d.url, token: d.token }, 'bonafide/user/create', { username: 'bob', pass: 'bob-password' });
     assert.equal(b.status, 200, JSON.stringify(b.body));
@@ -328,9 +328,11 @@ forEachStore('console sessions', (store) => {
     assert.equal((await whoami(as(bobs))).status, 200);
     const otherId = list.body.result.find((s: any) => !s.is_caller && s.kind === 'console').id;
     assert.equal((await call(anon(), 'web/endsession', { id: otherId }, { headers: as(mine) })).status, 200);
-    // The global token has no account, hence no sessions.
+    // The global token is the owner's (alice's): it sees her sessions, none of them its own.
     const global = await call({ url: d.url, token: d.token }, 'web/sessions');
-    assert.equal(global.status, 400);
+    assert.equal(global.status, 200, JSON.stringify(global.body));
+    assert.equal(global.body.result.length, list.body.result.length - 1, 'the one ended above is gone');
+    assert.ok(global.body.result.every((s: any) => !s.is_caller));
   });
 
   store.it('the console is served at / with a strict CSP; its files are public and unknown paths still 404', async () => {

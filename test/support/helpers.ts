@@ -227,3 +227,8 @@ export async function startInProcess(opts: { home?: string; env?: Record<string,
 /** `Authorization` headers for each credential kind. */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export const sessionAuth = (username: string, token: string) => ({ authorization: `Token ${Buffer.from(`${username}:${token}`).toString('base64')}` });
+
+/** The first-run setup code hearthd keeps in its home while no account exists. */
+export function setupCode(home: string): string {
+  return readFileSync(join(home, 'setup-code'), 'utf8').trim();
+}

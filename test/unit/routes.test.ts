@@ -40,7 +40,8 @@ describe('route declarations', () => {
         'GET /bitwarden/api/config', // Bitwarden clients read it before logging in
         'GET /bitwarden/api/devices/knowndevice', // needs the device's own random identifier
         'POST /API/bonafide/user/authenticate', // logging in (rate-limited)
-        'POST /API/bonafide/user/create', // the first account; then only as [accounts] registration allows
+        'POST /API/bonafide/user/create', // the first account (with the setup code); then only as [accounts] registration allows
+        'POST /API/bonafide/user/recover', // a forgotten password, with the recovery token (rate-limited)
         'POST /API/core/stats',
         'POST /API/core/version',
         'POST /API/device/authorize', // a new device with its pairing phrase (rate-limited)

@@ -4,6 +4,8 @@ import { ApiError, call, errorText, login, loginWithPasskey, logout, onLoginNeed
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
+import { InvitesPage } from './pages/invites';
+import { LogPage } from './pages/log';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -22,10 +24,21 @@ const PAGES = [
   { path: 'account', title: 'My account', owner: false },
   { path: 'devices', title: 'Devices', owner: false },
   { path: 'vault', title: 'Vault', owner: false },
+  { path: 'log', title: 'Sign-ins', owner: false },
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
+  { path: 'invites', title: 'Invites', owner: true },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
+
+/** A value carried in the link's fragment (`#setup=…`, `#invite=…`): never sent to the server, never in a log. */
+function fromFragment(key: string): string {
+  const m = new RegExp(`^#${key}=([^&]*)`).exec(location.hash);
+  return m ? decodeURIComponent(m[1]!) : '';
+}
+
+/** Drops a code from the address bar once it has served. */
+const forgetFragment = () => history.replaceState(null, '', `${location.pathname}${location.search}#/dashboard`);
 
 function currentPage(): PagePath {
   const p = location.hash.replace(/^#\/?/, '');
@@ -37,6 +50,7 @@ export function App() {
   const [firstRun, setFirstRun] = useState<boolean | null>(null);
   const [bootError, setBootError] = useState<string | null>(null);
   const [me, setMe] = useState<Me | null>(null);
+  const [registration, setRegistration] = useState('closed');
   const [page, setPage] = useState<PagePath>(currentPage());
 
   useEffect(
@@ -59,7 +73,8 @@ export function App() {
   const boot = async () => {
     setBootError(null);
     try {
-      const stats = await call<{ accounts: number | null }>('core/stats', {}, { login: false });
+      const stats = await call<{ accounts: number | null; registration?: string }>('core/stats', {}, { login: false });
+      setRegistration(stats.registration ?? 'closed');
       if (stats.accounts === 0) return setFirstRun(true);
       setFirstRun(false);
       await loadMe();
@@ -112,7 +127,7 @@ export function App() {
   const visible = PAGES.filter((p) => !p.owner || me?.role === 'maintainer');
   return (
     <>
-      {loginReq && <LoginForm req={loginReq} />}
+      {loginReq && <LoginForm req={loginReq} registration={registration} />}
       <div class="shell" hidden={!!loginReq} aria-hidden={loginReq ? 'true' : undefined}>
         <a class="skip" href="#main">
           Skip to content
@@ -154,6 +169,10 @@ export function App() {
             <DevicesPage />
           ) : page === 'vault' ? (
             <VaultPage me={me} />
+          ) : page === 'log' ? (
+            <LogPage me={me} />
+          ) : page === 'invites' && me.role === 'maintainer' ? (
+            <InvitesPage registration={registration} />
           ) : page === 'tokens' && me.role === 'maintainer' ? (
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (
@@ -181,7 +200,22 @@ function Centered(props: { title: string; children: preact.ComponentChildren; wi
   );
 }
 
-function LoginForm({ req }: { req: LoginRequest }) {
+type LoginMode = 'signin' | 'recover' | 'signup';
+
+function LoginForm({ req, registration }: { req: LoginRequest; registration: string }) {
+  const invite = fromFragment('invite');
+  const canSignUp = registration === 'open' || registration === 'invite';
+  const [mode, setMode] = useState<LoginMode>(invite && canSignUp ? 'signup' : 'signin');
+  const done = () => {
+    if (location.hash.startsWith('#invite=')) forgetFragment();
+    req.done();
+  };
+  if (mode === 'recover') return <RecoverForm onDone={done} onBack={() => setMode('signin')} />;
+  if (mode === 'signup') return <SignUpForm registration={registration} invite={invite} onDone={done} onBack={() => setMode('signin')} />;
+  return <SignInForm req={req} onRecover={() => setMode('recover')} onSignUp={canSignUp ? () => setMode('signup') : null} />;
+}
+
+function SignInForm({ req, onRecover, onSignUp }: { req: LoginRequest; onRecover: () => void; onSignUp: (() => void) | null }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   // Set once the password was right and the account asks for its second factor.
@@ -241,28 +275,28 @@ function LoginForm({ req }: { req: LoginRequest }) {
           </div>
         )}
         {methods.some((m) => m !== 'passkey') && (
-        <Form onSubmit={submit} label="Second factor">
-          <Field
-            label="Code"
-            hint={
-              methods.includes('totp')
-                ? `The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`
-                : 'One of your recovery codes.'
-            }
-            value={otp}
-            onInput={setOtp}
-            autocomplete="one-time-code"
-            required
-            autofocus
-            name="otp"
-          />
-          <Button type="submit" kind="primary" busy={busy}>
-            Verify
-          </Button>
-          <Button kind="ghost" onClick={back}>
-            Back
-          </Button>
-        </Form>
+          <Form onSubmit={submit} label="Second factor">
+            <Field
+              label="Code"
+              hint={
+                methods.includes('totp')
+                  ? `The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`
+                  : 'One of your recovery codes.'
+              }
+              value={otp}
+              onInput={setOtp}
+              autocomplete="one-time-code"
+              required
+              autofocus
+              name="otp"
+            />
+            <Button type="submit" kind="primary" busy={busy}>
+              Verify
+            </Button>
+            <Button kind="ghost" onClick={back}>
+              Back
+            </Button>
+          </Form>
         )}
       </Centered>
     );
@@ -278,17 +312,213 @@ function LoginForm({ req }: { req: LoginRequest }) {
           Sign in
         </Button>
       </Form>
-      <div class="row passkey-alone">
-        <span class="muted small">Or, without a password:</span>
+      <div class="panel-links">
         <Button kind="ghost" onClick={passkeyAlone} busy={busy}>
           Use a passkey
         </Button>
+        <button type="button" class="link" onClick={onRecover}>
+          Forgot password? Use a recovery phrase
+        </button>
+        {onSignUp && (
+          <button type="button" class="link" onClick={onSignUp}>
+            No account yet? Sign up
+          </button>
+        )}
+      </div>
+    </Centered>
+  );
+}
+
+/** A forgotten password: the account's recovery phrase sets a new one, then signs in with it. */
+function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => void }) {
+  const [phrase, setPhrase] = useState('');
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  // The account has a second factor: the recovery needs a code too.
+  const [needCode, setNeedCode] = useState(false);
+  const [otp, setOtp] = useState('');
+  const [recovered, setRecovered] = useState(false);
+  const { busy, error, run, setError } = useAction();
+  const submit = () => {
+    if (password !== again) return setError('The two passwords differ.');
+    void run(async () => {
+      let r: { authorization: string; account: { username: string } };
+      try {
+        r = await call('bonafide/user/recover', { token: phrase, newpass: password, ...(needCode ? { otp: otp.trim() } : {}) }, { login: false });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'user:needSecondFactor') return setNeedCode(true);
+        throw err;
+      }
+      // The console signs in with its own session: the one the recovery answered is not needed.
+      const endRecoverySession = () =>
+        fetch('/API/bonafide/user/logout', {
+          method: 'POST',
+          headers: { authorization: r.authorization, 'content-type': 'application/json' },
+          body: '{}',
+        }).catch(() => {});
+      if (needCode) {
+        // The code just used is spent: the console's own sign-in takes the next one.
+        await endRecoverySession();
+        setRecovered(true);
+        return;
+      }
+      await login(r.account.username, password);
+      await endRecoverySession();
+      onDone();
+    });
+  };
+  if (recovered) {
+    return (
+      <Centered title="Recover your account" wide>
+        <Notice kind="ok">Your new password is set. Sign in with it and your next code.</Notice>
+        <div class="panel-links">
+          <button type="button" class="link" onClick={onBack}>
+            Back to sign in
+          </button>
+        </div>
+      </Centered>
+    );
+  }
+  return (
+    <Centered title="Recover your account" wide>
+      <p class="lead">
+        Enter the recovery phrase made for your account (18 words) and a new password. Every other session and device of your account is signed out.
+      </p>
+      {error && <Notice kind="error">{error}</Notice>}
+      <Form onSubmit={submit} label="Account recovery">
+        <Field
+          label="Recovery phrase"
+          hint="The 18 words, separated by spaces."
+          value={phrase}
+          onInput={setPhrase}
+          autocomplete="off"
+          required
+          autofocus
+          name="phrase"
+        />
+        <Field
+          label="New password"
+          hint="At least 8 characters."
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="newpass"
+        />
+        <Field
+          label="New password, again"
+          type="password"
+          value={again}
+          onInput={setAgain}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="newpass2"
+        />
+        {needCode && (
+          <Field
+            label="Code"
+            hint="Your account has a second factor: the 6-digit code from your authenticator app, or one of your recovery codes."
+            value={otp}
+            onInput={setOtp}
+            autocomplete="one-time-code"
+            required
+            autofocus
+            name="otp"
+          />
+        )}
+        <Button type="submit" kind="primary" busy={busy}>
+          Set password and sign in
+        </Button>
+      </Form>
+      <div class="panel-links">
+        <button type="button" class="link" onClick={onBack}>
+          Back to sign in
+        </button>
+      </div>
+    </Centered>
+  );
+}
+
+/** Sign-up, where `[accounts] registration` allows it: with an invite code (from the link, or typed), or open. */
+function SignUpForm({ registration, invite, onDone, onBack }: { registration: string; invite: string; onDone: () => void; onBack: () => void }) {
+  const [code, setCode] = useState(invite);
+  const [username, setUsername] = useState('');
+  const [fullName, setFullName] = useState('');
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const { busy, error, run, setError } = useAction();
+  const byInvite = registration === 'invite';
+  const submit = () => {
+    if (password !== again) return setError('The two passwords differ.');
+    void run(async () => {
+      await call(
+        'bonafide/user/create',
+        { username, pass: password, ...(fullName ? { full_name: fullName } : {}), ...(byInvite ? { invitecode: code.trim() } : {}) },
+        { login: false },
+      );
+      await login(username, password);
+      onDone();
+    });
+  };
+  return (
+    <Centered title="Create your account" wide>
+      <p class="lead">{byInvite ? 'With the invite you were sent, create your own account on this server.' : 'Create your own account on this server.'}</p>
+      {error && <Notice kind="error">{error}</Notice>}
+      <Form onSubmit={submit} label="Sign up">
+        {byInvite && (
+          <Field
+            label="Invite code"
+            hint={invite ? 'Filled in from your invite link.' : 'From the invite you were sent.'}
+            value={code}
+            onInput={setCode}
+            autocomplete="off"
+            required
+            name="invitecode"
+          />
+        )}
+        <Field
+          label="Username"
+          hint="2–31 characters: a–z, 0–9 and _, not starting with a digit."
+          value={username}
+          onInput={setUsername}
+          autocomplete="username"
+          required
+          autofocus
+          name="username"
+        />
+        <Field label="Full name" hint="Optional." value={fullName} onInput={setFullName} autocomplete="name" name="full_name" />
+        <Field
+          label="Password"
+          hint="At least 8 characters."
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="new-password"
+          required
+          minLength={8}
+          name="password"
+        />
+        <Field label="Password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={8} name="password2" />
+        <Button type="submit" kind="primary" busy={busy}>
+          Create account
+        </Button>
+      </Form>
+      <div class="panel-links">
+        <button type="button" class="link" onClick={onBack}>
+          I have an account: sign in
+        </button>
       </div>
     </Centered>
   );
 }
 
 function FirstRun({ onDone }: { onDone: () => void }) {
+  // The link hearthd printed carries the setup code; without it, the form asks for it.
+  const fromLink = fromFragment('setup');
+  const [code, setCode] = useState(fromLink);
   const [username, setUsername] = useState('');
   const [fullName, setFullName] = useState('');
   const [password, setPassword] = useState('');
@@ -299,8 +529,9 @@ function FirstRun({ onDone }: { onDone: () => void }) {
     void run(async () => {
       // Clears a session cookie this browser may hold from an earlier setup of this address.
       await call('web/loginprep', {}, { login: false });
-      await call('bonafide/user/create', { username, pass: password, ...(fullName ? { full_name: fullName } : {}) }, { login: false });
+      await call('bonafide/user/create', { username, pass: password, setup_code: code.trim(), ...(fullName ? { full_name: fullName } : {}) }, { login: false });
       await login(username, password);
+      if (fromLink) forgetFragment();
       onDone();
     });
   };
@@ -309,6 +540,17 @@ function FirstRun({ onDone }: { onDone: () => void }) {
       <p class="lead">No account exists yet. Create the owner's account: it manages this server, its users and their devices.</p>
       {error && <Notice kind="error">{error}</Notice>}
       <Form onSubmit={submit} label="Create the owner's account">
+        {!fromLink && (
+          <Field
+            label="Setup code"
+            hint="hearthd printed a link with it when it started; it is also in the file setup-code in Hearth's home."
+            value={code}
+            onInput={setCode}
+            autocomplete="off"
+            required
+            name="setup_code"
+          />
+        )}
         <Field
           label="Username"
           hint="2–31 characters: a–z, 0–9 and _, not starting with a digit."

@@ -4,25 +4,55 @@ import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
-import { changePassword, createSession, endSession, resetPassword } from '../credentials/service.js';
+import type { Hearth } from '../../kernel/hearth.js';
+import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
 import { checkSignIn } from '../two-factor/service.js';
 import * as accounts from './service.js';
-import { AccountView } from './service.js';
+import { AccountView, type Account } from './service.js';
+
+/** What a login answers (`authenticate`, `recover`). */
+const LoginSession = Type.Object({
+  token: Type.String(),
+  authorization: Type.String({ description: 'the whole Authorization header value to send' }),
+  expires_at: Time,
+  max_expires_at: Time,
+  account: AccountView,
+});
+
+const loginAnswer = (hearth: Hearth, account: Account, session: NewSession) => ({
+  token: session.token,
+  authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,
+  expires_at: new Date(session.expiresAt).toISOString(),
+  max_expires_at: new Date(session.maxExpiresAt).toISOString(),
+  account: accounts.describeAccount(hearth, account),
+});
 
 export const COMMANDS: readonly Command[] = [
   command({
     path: 'bonafide/user/create',
-    summary: 'Create an account (the first becomes the owner; then as [accounts] registration allows, or by a maintainer)',
+    summary:
+      'Create an account (the first becomes the owner, and needs the setup code or the global token; then as [accounts] registration allows, or by a maintainer)',
     params: Params({
       username: Username('the new account: 2–31 characters of a-z, 0-9 and _ (or `name@domain`)'),
       pass: Password('its password, at least 8 characters'),
       invitecode: Type.Optional(Type.String({ description: 'an invite code, where registration is by invitation', maxLength: 200 })),
       role: Type.Optional({ ...Role, description: `its role (maintainers only; default creator): ${ROLES.join(', ')}` }),
       full_name: Type.Optional(Type.String({ description: 'a full name to show', maxLength: 200 })),
+      setup_code: Type.Optional(
+        Type.String({
+          description:
+            "the first account only, without a maintainer's credential: the setup code from `setup-code` in Hearth's home (or the link hearthd prints)",
+          maxLength: 200,
+        }),
+      ),
     }),
     result: AccountView,
     auth: PUBLIC_IDENTIFIED,
-    run: async ({ hearth, principal }, p) => accounts.describeAccount(hearth, await accounts.createAccount(hearth, principal, p)),
+    run: async ({ hearth, principal, address, surface }, p) =>
+      accounts.describeAccount(
+        hearth,
+        await accounts.createAccount(hearth, principal, p, { from: { address, surface }, onOwner: (tx, a) => adoptForOwner(tx, a.id) }),
+      ),
   }),
   command({
     path: 'bonafide/user/list',
@@ -34,7 +64,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'bonafide/user/active',
-    summary: "The account of the caller (null for the server owner's global token)",
+    summary: "The account of the caller (the global token: the owner's; null while no account exists)",
     params: NoParams,
     result: Type.Union([AccountView, Type.Null()]),
     auth: need('consumer'),
@@ -51,24 +81,26 @@ export const COMMANDS: readonly Command[] = [
       pass: Password("the account's password"),
       otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
     }),
-    result: Type.Object({
-      token: Type.String(),
-      authorization: Type.String({ description: 'the whole Authorization header value to send' }),
-      expires_at: Time,
-      max_expires_at: Time,
-      account: AccountView,
-    }),
+    result: LoginSession,
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
       const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface });
-      const session = await createSession(hearth, account, { address, userAgent });
-      return {
-        token: session.token,
-        authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,
-        expires_at: new Date(session.expiresAt).toISOString(),
-        max_expires_at: new Date(session.maxExpiresAt).toISOString(),
-        account: accounts.describeAccount(hearth, account),
-      };
+      return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
+    },
+  }),
+  command({
+    path: 'bonafide/user/recover',
+    summary: "A forgotten password: the account's recovery token sets a new one (spends one use; every other credential of the account ends) and logs in",
+    params: Params({
+      token: Type.String({ description: 'the recovery token (`recovery/create`): its 18 words, separated by spaces', writeOnly: true, maxLength: 400 }),
+      newpass: Password('the new password, at least 8 characters'),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+    }),
+    result: LoginSession,
+    auth: PUBLIC,
+    run: async ({ hearth, address, surface, userAgent }, p) => {
+      const { account, session } = await recoverPassword(hearth, p, { address, surface }, { address, userAgent });
+      return loginAnswer(hearth, account, session);
     },
   }),
   command({
@@ -133,10 +165,25 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'bonafide/invite/create',
     summary: 'A single-use invite code for registration by invitation',
-    params: NoParams,
+    params: Params({
+      expires_in: Type.Optional(
+        Type.Integer({ description: 'seconds it stays valid (default `[accounts] invite_ttl`; 60 to 2592000, 30 days)', minimum: 60, maximum: 2_592_000 }),
+      ),
+    }),
     result: Type.Object({ invitecode: Type.String(), expires_at: Time }),
     auth: needMinting('maintainer'),
-    run: ({ hearth, principal }) => accounts.createInvite(hearth, principal),
+    run: ({ hearth, principal }, p) => accounts.createInvite(hearth, principal, p.expires_in),
+  }),
+  command({
+    path: 'bonafide/invite/revoke',
+    summary: 'Revoke an invite code not yet used, by its id (from bonafide/invite/list)',
+    params: Params({ id: Type.String({ description: "the invite's id", minLength: 1, maxLength: 100 }) }),
+    result: Type.Object({ revoked: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }, p) => {
+      await accounts.revokeInvite(hearth, p.id);
+      return { revoked: p.id };
+    },
   }),
   command({
     path: 'bonafide/invite/list',

@@ -14,6 +14,11 @@ export async function byId(db: Db, id: string): Promise<AccountRow | undefined> 
   return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The owner's account (the first created), if any. */
+export async function owner(db: Db): Promise<{ id: string; username: string } | undefined> {
+  return db.selectFrom('accounts').select(['id', 'username']).where('owner', '=', 1).orderBy('created_at').limit(1).executeTakeFirst();
+}
+
 export async function count(db: Db): Promise<number> {
   const row = await db
     .selectFrom('accounts')

@@ -8,12 +8,12 @@ import { checkMayActOn } from '../../auth/ownership.js';
 import { checkNewPassword, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleCovers, type Role } from '../../auth/roles.js';
-import { newId, randomSecret } from '../../auth/secrets.js';
+import { newId, randomSecret, secretsEqual, tokenHash } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import type { Db } from '../../store/db.js';
 import { guarded, type From } from '../limits/service.js';
-import { consumeSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
+import { consumeSecret, deleteSecret, liveSecrets, storeSecret } from '../one-time-secrets/service.js';
 import * as repo from './repo.js';
 import type { AccountRow } from './repo.js';
 
@@ -157,8 +157,8 @@ export async function getAccount(h: Hearth, username: string): Promise<Account> 
   return a;
 }
 
-export async function accountById(h: Hearth, id: string): Promise<Account | null> {
-  const row = await repo.byId(h.store.db, id);
+export async function accountById(h: Hearth, id: string, db: Db = h.store.db): Promise<Account | null> {
+  const row = await repo.byId(db, id);
   return row ? toAccount(row) : null;
 }
 
@@ -173,6 +173,67 @@ export interface CreateAccount {
   invitecode?: string;
   role?: Role;
   full_name?: string;
+  /** The first-run setup code: the first account needs it unless a maintainer's credential creates it. */
+  setup_code?: string;
+}
+
+/** The file in Hearth's home that holds the first-run setup code while no account exists. */
+export const SETUP_CODE_FILE = 'setup-code';
+
+/** Who the owner is, as the global token's principal needs it. */
+export type OwnerRef = { id: string; username: string };
+
+/**
+ * The owner's account — the first account created on the store, marked `owner`; it cannot be
+ * deleted or demoted, so once known it never changes —, or null while none exists. Answers from
+ * memory once known (the hot path: every call with the global token), and asks the store only
+ * while there is no owner yet (another replica may create it). Without a store: null.
+ */
+export function knownOwner(h: Hearth): OwnerRef | null | Promise<OwnerRef | null> {
+  if (h.owner) return h.owner;
+  let db: Db;
+  try {
+    db = h.store.db;
+  } catch {
+    return null; // the store is not up: the global token still works, as nobody's
+  }
+  return repo.owner(db).then(
+    (row) => (h.owner ??= row ? { id: row.id, username: row.username } : null),
+    () => null, // no accounts table (its migration skipped): no owner
+  );
+}
+
+/**
+ * The first-run claim: while no account exists, creating one without a maintainer's credential
+ * needs the setup code hearthd keeps in its home. Compared in constant time (as SHA-256 digests,
+ * so lengths match); a wrong code counts in the failed-login limits like a wrong password.
+ */
+async function checkSetupCode(h: Hearth, code: string | undefined, from: From): Promise<void> {
+  if (!code) {
+    throw new HearthError(
+      'forbidden',
+      `the first account needs the setup code: open the link hearthd printed when it started, or read the file ${SETUP_CODE_FILE} in Hearth's home, and pass it as setup_code`,
+    );
+  }
+  await guarded(
+    h,
+    { ...from, username: '(setup code)', accountId: null },
+    async () => {
+      const expected = h.setup?.code;
+      return expected !== undefined && secretsEqual(tokenHash(code.trim()), tokenHash(expected)) ? true : null;
+    },
+    () => new HearthError('forbidden', `the setup code is wrong; it is in the file ${SETUP_CODE_FILE} in Hearth's home`),
+  );
+}
+
+export interface CreateOptions {
+  /** Where the call came from (for the limits, when a setup code is checked). */
+  from?: From;
+  /**
+   * Run in the creating transaction when the account is the owner (the first): the credentials
+   * feature gives it what the global token made before it.
+   */
+  onOwner?: (tx: Db, owner: Account) => Promise<void>;
 }
 
 /**
@@ -180,7 +241,7 @@ export interface CreateAccount {
  * After that a maintainer may create any account with any role; anyone else only as the
  * registration policy allows (`open`, or `invite` with a valid code), as a creator.
  */
-export async function createAccount(h: Hearth, principal: Principal | null, p: CreateAccount): Promise<Account> {
+export async function createAccount(h: Hearth, principal: Principal | null, p: CreateAccount, opts: CreateOptions = {}): Promise<Account> {
   const username = normalizeUsername(h, p.username);
   checkNewUsername(username);
   checkNewPassword(p.pass);
@@ -188,6 +249,9 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   // A role token is automation: it registers as anyone would, never with a maintainer's powers.
   const byMaintainer = principal !== null && principal.credential.kind !== 'role' && roleCovers(principal.role, 'maintainer');
   const policy = h.config.accounts.registration;
+  // A stranger can never claim an empty store: the first account needs the setup code.
+  const claimed = !byMaintainer && !(await repo.anyExists(h.store.db));
+  if (claimed) await checkSetupCode(h, p.setup_code, opts.from ?? { address: 'local', surface: 'native' });
   // Refuse what the policy refuses before hashing: the hash is the expensive part.
   if (!byMaintainer && (policy !== 'open' || (p.role !== undefined && p.role !== 'creator')) && (await countAccounts(h)) > 0) {
     if (p.role !== undefined && p.role !== 'creator') throw new HearthError('forbidden', 'only a maintainer may choose the role of a new account');
@@ -197,10 +261,12 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   const hash = await hashPassword(p.pass);
   const now = h.clock.now();
 
-  return h.store.db.transaction().execute(async (tx) => {
+  const account = await h.store.db.transaction().execute(async (tx) => {
     const first = !(await repo.anyExists(tx));
     let role: Role = p.role ?? 'creator';
     if (first) {
+      // (The setup code was checked above: whoever saw no account then sees none now.)
+      if (!byMaintainer && !claimed) throw new HearthError('conflict', 'the accounts changed meanwhile; try again');
       role = 'maintainer';
     } else if (!byMaintainer) {
       if (p.role !== undefined && p.role !== 'creator') throw new HearthError('forbidden', 'only a maintainer may choose the role of a new account');
@@ -228,8 +294,16 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
       owner: first ? 1 : 0,
     };
     await repo.insert(tx, row);
-    return toAccount(row);
+    const created = toAccount(row);
+    if (first) await opts.onOwner?.(tx, created);
+    return created;
   });
+  if (account.owner) {
+    h.owner = { id: account.id, username: account.username };
+    h.setup?.done();
+    h.setup = null;
+  }
+  return account;
 }
 
 /** Every account, the owner first (SelfPrivacy's app takes element 0 as the administrator). */
@@ -339,12 +413,19 @@ export async function setRole(h: Hearth, username: string, role: Role): Promise<
 // ---- invite codes --------------------------------------------------------------------------
 
 /** An invite code (Bitmask's invitecode): single use, expiring after `[accounts] invite_ttl`. */
-export async function createInvite(h: Hearth, principal: Principal): Promise<{ invitecode: string; expires_at: string }> {
+export async function createInvite(h: Hearth, principal: Principal, expiresIn?: number): Promise<{ invitecode: string; expires_at: string }> {
   const code = randomSecret(32);
   const now = h.clock.now();
-  const expiresAt = now + h.config.accounts.invite_ttl * 1000;
+  const expiresAt = now + (expiresIn ?? h.config.accounts.invite_ttl) * 1000;
   await storeSecret(h.store.db, { kind: 'invite', accountId: principal.account?.id ?? null, role: 'creator', secret: code, now, expiresAt, uses: 1 });
   return { invitecode: code, expires_at: new Date(expiresAt).toISOString() };
+}
+
+/** Revokes a live invite code by its id (unknown, used or expired → 404). */
+export async function revokeInvite(h: Hearth, id: string): Promise<void> {
+  const live = await liveSecrets(h.store.db, 'invite', h.clock.now());
+  if (!live.some((r) => r.id === id)) throw notFound(`no live invite code ${id}`);
+  await deleteSecret(h.store.db, id);
 }
 
 /** Invite codes not yet used or expired (their ids and dates; the codes are not kept). */

@@ -57,8 +57,7 @@ export const COMMANDS: readonly Command[] = [
     }),
     result: LoginResult,
     auth: PUBLIC,
-    run: ({ hearth, cookies, address, userAgent }, p) =>
-      consoleSessions.loginWithPasskey(hearth, cookies, p, { address, surface: 'console' }, userAgent),
+    run: ({ hearth, cookies, address, userAgent }, p) => consoleSessions.loginWithPasskey(hearth, cookies, p, { address, surface: 'console' }, userAgent),
   }),
   command({
     path: 'web/logout',

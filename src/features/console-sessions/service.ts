@@ -62,7 +62,13 @@ export async function login(
 }
 
 /** Logs in with a passkey alone (a discoverable credential), after web/passkey/options; as `login` otherwise. */
-export async function loginWithPasskey(h: Hearth, cookies: CookieJar | undefined, p: { loginToken: string; response: unknown }, from: From, userAgent?: string) {
+export async function loginWithPasskey(
+  h: Hearth,
+  cookies: CookieJar | undefined,
+  p: { loginToken: string; response: unknown },
+  from: From,
+  userAgent?: string,
+) {
   const c = spendLoginCookie(cookies, p.loginToken);
   const account = await signInWithPasskey(h, p.response, from);
   return startSession(h, c, account, from, userAgent);

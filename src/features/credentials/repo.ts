@@ -55,6 +55,12 @@ export async function deleteForAccount(db: Db, accountId: string, keep: string |
   await q.execute();
 }
 
+/** Gives the server owner's devices (`account_id` null, paired with the global token) to the owner's account; how many. */
+export async function adoptOwnerless(db: Db, ownerId: string): Promise<number> {
+  const result = await db.updateTable('credentials').set({ account_id: ownerId }).where('account_id', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 // ---- sessions ----
 
 export async function deleteExpiredSessions(db: Db, accountId: string, now: number): Promise<void> {

@@ -13,8 +13,9 @@ import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
-import type { From } from '../limits/service.js';
-import { deleteAccountSecrets } from '../one-time-secrets/service.js';
+import { guarded, type From } from '../limits/service.js';
+import { adoptOwnerlessSecrets, consumeSecret, deleteAccountSecrets, findLiveSecret } from '../one-time-secrets/service.js';
+import { secondFactor } from '../two-factor/service.js';
 import * as repo from './repo.js';
 
 /** Device tokens carry a prefix, so a Bearer value says which kind it is (and scanners find leaks). */
@@ -57,21 +58,35 @@ export async function principalForToken(h: Hearth, kind: 'session' | 'device', t
 }
 
 /**
+ * Once the owner's account exists the global token acts as it: what the global token made
+ * before — devices it paired, its pending pairing phrase and recovery token, which belong to no
+ * account — becomes the owner's. Runs in the transaction that creates the owner, and again when
+ * the daemon opens a store that has an owner (a store from before this rule). Idempotent.
+ */
+export async function adoptForOwner(db: Db, ownerId: string): Promise<void> {
+  await repo.adoptOwnerless(db, ownerId);
+  await adoptOwnerlessSecrets(db, ownerId, ['pairing', 'recovery']);
+}
+
+/**
  * Revokes every stored credential of an account except `keep` (mox's SetPassword rule), and the
  * pairing phrase and recovery token it has pending: either would mint a fresh device token.
  */
-async function revokeAccountCredentials(db: Db, accountId: string, keep: string | null): Promise<void> {
+async function revokeAccountCredentials(db: Db, accountId: string, keep: string | null, keepRecovery = false): Promise<void> {
   await repo.deleteForAccount(db, accountId, keep);
-  await deleteAccountSecrets(db, accountId, ['pairing', 'recovery']);
+  await deleteAccountSecrets(db, accountId, keepRecovery ? ['pairing'] : ['pairing', 'recovery']);
 }
 
-/** Sets a new password (and security stamp), and revokes every credential of the account but `keep`. */
-async function setPassword(h: Hearth, account: Account, newpass: string, keepCredentialId: string | null): Promise<void> {
+/**
+ * Sets a new password (and security stamp), and revokes every credential of the account but
+ * `keep` (and its recovery token, unless `keepRecovery`: a recovery keeps the token it used).
+ */
+async function setPassword(h: Hearth, account: Account, newpass: string, keepCredentialId: string | null, keepRecovery = false): Promise<void> {
   const hash = await hashPassword(newpass);
   const now = h.clock.now();
   await h.store.db.transaction().execute(async (tx) => {
     await setPasswordHash(tx, account.id, hash, now);
-    await revokeAccountCredentials(tx, account.id, keepCredentialId);
+    await revokeAccountCredentials(tx, account.id, keepCredentialId, keepRecovery);
   });
 }
 
@@ -102,6 +117,51 @@ export async function resetPassword(h: Hearth, principal: Principal, p: { userna
   checkNewPassword(p.newpass, 'newpass');
   await setPassword(h, account, p.newpass, principal.account?.id === account.id ? principal.credential.id : null);
   return (await accountById(h, account.id))!;
+}
+
+/**
+ * A forgotten password, recovered with the account's recovery token (`recovery/create`): under
+ * the failed-login limits (a wrong phrase counts like a wrong password), spends one use of the
+ * phrase, sets `newpass`, ends every credential of the account and its pending pairing phrase
+ * (the recovery token stays, one use fewer), and opens a login session, as a login would.
+ */
+export async function recoverPassword(
+  h: Hearth,
+  p: { token: string; newpass: string; otp?: string },
+  from: From,
+  origin: SessionOrigin = {},
+): Promise<{ account: Account; session: NewSession }> {
+  checkNewPassword(p.newpass, 'newpass');
+  // An account with a second factor needs it here too (a code or a recovery code): the phrase
+  // alone must not get past it. The factor is checked before a use of the phrase is spent, so a
+  // missing or wrong code costs none; a wrong one counts like a wrong phrase.
+  const second = secondFactor(h, { otp: p.otp });
+  const state: { refused: HearthError | null } = { refused: null };
+  const account = await guarded(
+    h,
+    { ...from, username: '(recovery phrase)', accountId: null },
+    async () => {
+      const found = await findLiveSecret(h.store.db, 'recovery', p.token, h.clock.now());
+      if (!found) return null;
+      // Made by the global token before any account existed: there is no password to set.
+      if (found.account_id === null) throw badRequest('this recovery token belongs to no account; use it with recovery/use for a device token');
+      const owner = await accountById(h, found.account_id);
+      if (!owner) return null;
+      state.refused = await second(owner);
+      if (state.refused) return state.refused.code === 'user:needSecondFactor' ? owner : null;
+      return h.store.db.transaction().execute(async (tx) => {
+        const row = await consumeSecret(tx, 'recovery', p.token, h.clock.now());
+        return row && row.account_id === owner.id ? owner : null;
+      });
+    },
+    () => state.refused ?? notFound('the recovery token is wrong, expired or used up'),
+    () => state.refused?.code ?? null,
+  );
+  if (state.refused) throw state.refused;
+  // The one place a recovery resets a password, once the second factor (if any) was given.
+  await setPassword(h, account, p.newpass, null, true);
+  const session = await createSession(h, account, origin);
+  return { account: (await accountById(h, account.id))!, session };
 }
 
 // ---- login sessions ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { loginLog } from './service.js';
 export const COMMANDS: readonly Command[] = [
   command({
     path: 'auth/log',
-    summary: 'Recent logins and failed attempts on every surface, newest first',
+    summary: "Recent logins and failed attempts on every surface, newest first (below auditor: only those for the caller's own account)",
     params: Params({
       limit: Type.Optional(Type.Integer({ description: 'how many entries (default 50, at most 1000)', minimum: 1, maximum: 1000 })),
       failures: Type.Optional(Type.Boolean({ description: 'only failed attempts' })),
@@ -23,7 +23,7 @@ export const COMMANDS: readonly Command[] = [
         reason: Type.String({ description: '`ok`, or the error code answered' }),
       }),
     ),
-    auth: need('auditor'),
-    run: ({ hearth }, p) => loginLog(hearth, p.limit ?? 50, p.failures ?? false),
+    auth: need('consumer'),
+    run: ({ hearth, principal }, p) => loginLog(hearth, principal, p.limit ?? 50, p.failures ?? false),
   }),
 ];

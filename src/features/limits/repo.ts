@@ -80,13 +80,14 @@ export async function prune(db: Db, countersBefore: number, logBefore: number, k
 }
 
 /** The newest entries of the login log, newest first. */
-export async function recentAttempts(db: Db, limit: number, onlyFailures: boolean): Promise<AttemptRow[]> {
+export async function recentAttempts(db: Db, limit: number, onlyFailures: boolean, accountId: string | null = null): Promise<AttemptRow[]> {
   let q = db
     .selectFrom('login_attempts')
     .select(['at', 'surface', 'username', 'account_id', 'address', 'success', 'reason'])
     .orderBy('at', 'desc')
     .limit(limit);
   if (onlyFailures) q = q.where('success', '=', 0);
+  if (accountId !== null) q = q.where('account_id', '=', accountId);
   const rows = await q.execute();
   return rows.map((r) => ({
     at: r.at,

@@ -11,6 +11,9 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownAccount } from '../../auth/ownership.js';
+import type { Principal } from '../../auth/principal.js';
+import { roleCovers } from '../../auth/roles.js';
 import { HearthError } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import * as repo from './repo.js';
@@ -218,9 +221,14 @@ export interface LoginLogEntry {
   reason: string;
 }
 
-/** The newest entries of the login log, newest first. */
-export async function loginLog(h: Hearth, limit = 100, onlyFailures = false): Promise<LoginLogEntry[]> {
-  const rows = await repo.recentAttempts(h.store.db, limit, onlyFailures);
+/**
+ * The newest entries of the login log, newest first: every entry for an auditor or above; for
+ * anyone else only those against their own account (their logins, and wrong passwords for it).
+ */
+export async function loginLog(h: Hearth, principal: Principal, limit = 100, onlyFailures = false): Promise<LoginLogEntry[]> {
+  const everyone = roleCovers(principal.role, 'auditor');
+  const own = everyone ? null : ownAccount(principal, 'the login log of an account: this credential has none').id;
+  const rows = await repo.recentAttempts(h.store.db, limit, onlyFailures, own);
   return rows.map((r) => ({
     at: new Date(r.at).toISOString(),
     surface: r.surface,

@@ -38,6 +38,12 @@ export async function consumeSecret(db: Db, kind: SecretKind, secret: string, no
   return hash ? repo.spend(db, kind, hash, now) : null;
 }
 
+/** The live secret of `kind` this is, without spending a use (to check more before spending it); null if none. */
+export async function findLiveSecret(db: Db, kind: SecretKind, secret: string, now: number): Promise<Secret | null> {
+  const hash = secretHash(kind, secret);
+  return hash ? repo.findLive(db, kind, hash, now) : null;
+}
+
 export interface NewSecret {
   kind: SecretKind;
   accountId: string | null;
@@ -81,3 +87,4 @@ export const deleteOwnedSecrets = (db: Db, kind: SecretKind, accountId: string |
 export const deleteAccountSecrets = (db: Db, accountId: string, kinds: readonly SecretKind[]) => repo.deleteForAccount(db, accountId, kinds);
 export const findOwnedSecret = (db: Db, kind: SecretKind, accountId: string | null) => repo.findOwned(db, kind, accountId);
 export const liveSecrets = (db: Db, kind: SecretKind, now: number) => repo.listLive(db, kind, now);
+export const adoptOwnerlessSecrets = (db: Db, accountId: string, kinds: readonly SecretKind[]) => repo.adoptOwnerless(db, accountId, kinds);

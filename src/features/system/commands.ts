@@ -19,7 +19,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'core/stats',
-    summary: 'Uptime, requests answered per surface, accounts, store kind',
+    summary: 'Uptime, requests answered per surface, accounts, store kind, registration policy',
     params: NoParams,
     result: Type.Object({
       uptime: Type.Integer({ description: 'seconds since start' }),
@@ -27,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
       requests: Type.Record(Type.String(), Type.Integer(), { description: 'requests answered, per surface' }),
       accounts: NullableInteger,
       store: Type.String({ description: 'sqlite or postgres' }),
+      registration: Type.String({ description: '`[accounts] registration`: closed, invite or open (the console offers sign-up by it)' }),
     }),
     auth: PUBLIC,
     run: ({ hearth }) => system.stats(hearth),

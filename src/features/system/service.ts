@@ -18,6 +18,7 @@ export async function stats(h: Hearth) {
     requests: h.requests.snapshot(),
     accounts,
     store: h.store.kind,
+    registration: h.config.accounts.registration,
   };
 }
 

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { need, needMinting } from '../../../auth/policy.js';
 import { createAccount, deleteAccount, listAccounts } from '../../../features/accounts/service.js';
+import { adoptForOwner } from '../../../features/credentials/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 
@@ -29,7 +30,12 @@ export function userRoutes(hearth: Hearth): RouteDef[] {
   }
 
   async function create(req: CheckedRequest<typeof CreateBody>, reply: FastifyReply) {
-    const account = await createAccount(hearth, req.principal, { username: req.body.username, pass: req.body.password });
+    const account = await createAccount(
+      hearth,
+      req.principal,
+      { username: req.body.username, pass: req.body.password },
+      { onOwner: (tx, a) => adoptForOwner(tx, a.id) },
+    );
     return reply.status(201).send({ result: 0, username: account.username });
   }
 
