@@ -317,6 +317,37 @@ forEachStore('two-factor sign-in', (store) => {
     );
   });
 
+  store.it('bonafide/user/recover (the recovery phrase) needs the second factor too; a missing or wrong code spends no use of the phrase', async () => {
+    nextStep();
+    const b = await session('bob', 'bob-password');
+    const bob = { username: 'bob', token: b.body.result.token };
+    const phrase = (await callAs(bob, 'recovery/create', { uses: 3 })).body.result.token as string;
+    const bobSecret = (await callAs(bob, '2fa/totp/setup')).body.result.secret as string;
+    const enabled = await callAs(bob, '2fa/totp/enable', { code: codeAt(bobSecret, now()) });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    const bobRecovery = enabled.body.result.recovery_codes as string[];
+    nextStep();
+
+    const ask = await call(anon(), 'bonafide/user/recover', { token: phrase, newpass: 'bob-password-new' });
+    assert.equal(ask.status, 401, JSON.stringify(ask.body));
+    assert.equal(ask.body.error.code, 'user:needSecondFactor');
+    assert.deepEqual(ask.body.error.methods, ['totp', 'recovery']);
+    const wrong = await call(anon(), 'bonafide/user/recover', { token: phrase, newpass: 'bob-password-new', otp: '000000' });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error.code, 'user:badLogin');
+    // Neither spent a use, nor set the password.
+    const fresh = await session('bob', 'bob-password', codeAt(bobSecret, now()));
+    assert.equal(fresh.status, 200, 'the old password still works');
+    const status = await call(anon(), 'recovery/status', {}, { headers: sessionAuth('bob', fresh.body.result.token) });
+    assert.equal(status.body.result.uses_left, 3);
+
+    const ok = await call(anon(), 'bonafide/user/recover', { token: phrase, newpass: 'bob-password-new', otp: bobRecovery[0] });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    nextStep();
+    assert.equal((await session('bob', 'bob-password-new', codeAt(bobSecret, now()))).status, 200, 'the new password, with a code');
+    assert.equal((await session('bob', 'bob-password-new')).body.error.code, 'user:needSecondFactor', 'still asks for the factor');
+  });
+
   store.it('no secret, code or remember token is in the log', () => {
     const text = d.logText();
     assert.ok(!text.includes(secret));
