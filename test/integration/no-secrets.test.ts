@@ -56,7 +56,10 @@ it('no issued token, phrase, password, authenticator secret, recovery code or re
     keep(Buffer.from(base32Bytes(totp)).toString('base64'));
     const enabled = await call(anon, '2fa/totp/enable', { code: codeAt(totp, Date.now()) }, { headers: session });
     assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
-    for (const c of enabled.body.result.recovery_codes as string[]) (keep(c), keep(c.replace(/-/g, '')));
+    for (const c of enabled.body.result.recovery_codes as string[]) {
+      keep(c);
+      keep(c.replace(/-/g, ''));
+    }
     const [firstRecovery] = enabled.body.result.recovery_codes as string[];
     assert.equal((await call(anon, 'bonafide/user/authenticate', { username: 'alice', pass: 'alice-password-1', otp: firstRecovery })).status, 200);
     const vault = await registerVault(owner, 'alice', 'alice-master-password', undefined, 'localhost');
