@@ -44,7 +44,7 @@ describe('passkeys in the console (Chromium, virtual authenticators)', async () 
     mkdirSync(SHOTS, { recursive: true });
     d = await startInProcess();
     url = d.url.replace('127.0.0.1', 'localhost');
-    const r = await call({ url: d.url }, 'bonafide/user/create', { username: USER.username, pass: USER.password });
+    const r = await call({ url: d.url, token: d.token }, 'bonafide/user/create', { username: USER.username, pass: USER.password });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

@@ -29,7 +29,7 @@ describe('two-factor in the console (Chromium)', async () => {
     if (skip) return;
     mkdirSync(SHOTS, { recursive: true });
     d = await startInProcess();
-    const r = await call({ url: d.url }, 'bonafide/user/create', { username: OWNER.username, pass: OWNER.password });
+    const r = await call({ url: d.url, token: d.token }, 'bonafide/user/create', { username: OWNER.username, pass: OWNER.password });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

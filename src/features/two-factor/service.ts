@@ -13,7 +13,6 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { ownAccount } from '../../auth/ownership.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleCovers } from '../../auth/roles.js';
@@ -23,8 +22,10 @@ import type { Hearth } from '../../kernel/hearth.js';
 import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, listAccounts, normalizeUsername, type Account, type SecondFactorCheck } from '../accounts/service.js';
 import { guarded, logEvent, type From } from '../limits/service.js';
-import { authenticationOptions, register, registrationOptions, verifyAssertion } from './passkeys.js';
 import * as repo from './repo.js';
+
+// WebAuthn is loaded on first use: the CLI, which lists these commands, never pays for it.
+const passkeys = () => import('./passkeys.js');
 
 const PERIOD = 30;
 const DIGITS = 6;
@@ -179,12 +180,12 @@ export function secondFactor(h: Hearth, second: SecondFactorGiven): SecondFactor
     if (methods.length === 0) return null;
     const { otp, passkey } = second;
     if (passkey !== undefined && passkey !== null) {
-      if ((await verifyAssertion(h, account.id, passkey)) === account.id) return null;
+      if ((await (await passkeys()).verifyAssertion(h, account.id, passkey)) === account.id) return null;
       return new HearthError('user:badLogin', 'the passkey did not sign in (not one of this account, or it took more than 5 minutes): try again');
     }
     if (otp === undefined || otp === null || otp.trim() === '') {
       // The console gets a passkey challenge with the question (only ever after the right password).
-      const extra = second.console && methods.includes('passkey') ? { passkey: await authenticationOptions(h, account.id) } : {};
+      const extra = second.console && methods.includes('passkey') ? { passkey: await (await passkeys()).authenticationOptions(h, account.id) } : {};
       return needSecondFactor(methods, extra);
     }
     if (await verifyCode(h, account, otp)) return null;
@@ -212,7 +213,7 @@ export async function signInWithPasskey(h: Hearth, response: unknown, from: From
   const accountId = await guarded(
     h,
     { ...from, username: '(passkey)', accountId: null },
-    () => verifyAssertion(h, null, response),
+    async () => (await passkeys()).verifyAssertion(h, null, response),
     () => new HearthError('user:badLogin', 'the passkey did not sign in (unknown here, or it took more than 5 minutes): try again'),
   );
   const account = await accountById(h, accountId);
@@ -237,7 +238,7 @@ export async function setupTotp(h: Hearth, principal: Principal) {
   return {
     secret,
     uri,
-    qr: await QRCode.toDataURL(uri, { margin: 1, width: 240 }),
+    qr: await (await import('qrcode')).default.toDataURL(uri, { margin: 1, width: 240 }),
     expires_at: new Date(now + PENDING_TTL_MS).toISOString(),
   };
 }
@@ -372,7 +373,7 @@ export async function listFactors(h: Hearth) {
 // ---- passkeys (the console) -----------------------------------------------------------------
 
 /** `2fa/passkey/options`: what the browser needs to make a passkey for the caller's account. */
-export const passkeyRegistrationOptions = (h: Hearth, principal: Principal) => registrationOptions(h, ownOnly(principal));
+export const passkeyRegistrationOptions = async (h: Hearth, principal: Principal) => (await passkeys()).registrationOptions(h, ownOnly(principal));
 
 /**
  * `2fa/passkey/register`: keeps the passkey the browser made. The account's first second factor
@@ -381,7 +382,7 @@ export const passkeyRegistrationOptions = (h: Hearth, principal: Principal) => r
 export async function registerPasskey(h: Hearth, principal: Principal, name: string, response: unknown) {
   const who = ownOnly(principal);
   const hadFactor = (await methodsOf(h, who.id)).length > 0;
-  const row = await register(h, who, name, response);
+  const row = await (await passkeys()).register(h, who, name, response);
   const recovery_codes = hadFactor ? [] : await newRecoveryCodes(h.store.db, who.id, h.clock.now());
   return { passkey: passkeyView(row), recovery_codes };
 }
@@ -409,7 +410,7 @@ export async function removePasskey(h: Hearth, principal: Principal, id: string)
 }
 
 /** `web/passkey/options`: a challenge for signing in with a passkey alone. */
-export const passkeyLoginOptions = (h: Hearth) => authenticationOptions(h, null);
+export const passkeyLoginOptions = async (h: Hearth) => (await passkeys()).authenticationOptions(h, null);
 
 // ---- Bitwarden's remember-this-device ---------------------------------------------------------
 
