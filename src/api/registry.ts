@@ -21,6 +21,8 @@ import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/mi
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
+import { COMMANDS as TWO_FACTOR } from '../features/two-factor/commands.js';
+import { MIGRATIONS as TWO_FACTOR_MIGRATIONS } from '../features/two-factor/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
@@ -36,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   ...KEYS,
   ...MAIL_STATUS,
   ...PROVIDERS,
+  ...TWO_FACTOR,
 ];
 
 /**
@@ -51,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...VAULT_MIGRATIONS,
   ...KEYS_MIGRATIONS,
   ...PROVIDERS_MIGRATIONS,
+  ...TWO_FACTOR_MIGRATIONS,
 ]);

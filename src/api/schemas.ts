@@ -22,3 +22,5 @@ export const Role = Type.Union(
 );
 export const DeviceName = Type.String({ description: 'a name for the new device (characters outside a-z, A-Z, 0-9 become _)', maxLength: 200 });
 export const Phrase = (what: string) => Type.String({ description: `the ${what}, as its words separated by spaces`, maxLength: 400 });
+/** A second-factor code as a sign-in takes it: an authenticator code, or a recovery code. */
+export const Otp = (description = 'a current code from the authenticator app, or an unused recovery code') => Type.String({ description, maxLength: 100 });

@@ -116,6 +116,8 @@ const GROUPS: Record<string, string> = {
   keys: "OpenPGP keys: the account's key pair and others' public keys",
   mail: 'the mail service: status of SMTP, IMAP, the key pair and unread mail',
   provider: 'known providers: add (fetched over HTTPS, CA pinned), list, read, forget',
+  '2fa': 'second factors: authenticator codes (totp) and recovery codes',
+  totp: 'the authenticator: set up, enable with a code, disable',
 };
 
 function addCommand(cmd: Command, words = cmd.path.split('/')): void {

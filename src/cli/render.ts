@@ -72,6 +72,27 @@ async function pairing(r: Pairing): Promise<string> {
   ].join('\n');
 }
 
+/** The authenticator's QR code to scan (made here from the URI), the URI and secret, and the next step. */
+async function totpSetup(r: { secret: string; uri: string; expires_at: string }): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  const qr = await QRCode.toString(r.uri, { type: 'terminal', small: true });
+  return [
+    'Scan this with an authenticator app:',
+    '',
+    qr.trimEnd(),
+    '',
+    `  ${r.uri}`,
+    '',
+    `or type the secret: ${r.secret}`,
+    '',
+    'Then turn it on with a code from the app (within the hour):',
+    '  hearth 2fa totp enable <code>',
+  ].join('\n');
+}
+
+const recoveryCodes = (r: { recovery_codes: string[] }) =>
+  ['Recovery codes (each works once; shown only now, keep them somewhere safe):', '', ...r.recovery_codes.map((c) => `  ${c}`)].join('\n');
+
 interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
@@ -110,6 +131,9 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
     return [`hearthd  ${r.status}`, ...lines, ...tls, ...acme, ...warnings].join('\n');
   },
   'device/pair': pairing,
+  '2fa/totp/setup': totpSetup,
+  '2fa/totp/enable': recoveryCodes,
+  '2fa/recovery/regenerate': recoveryCodes,
   'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>
     table(rows, [
       ['NAME', (d) => d.name],

@@ -14,6 +14,7 @@ import { isPasswordHash } from '../auth/passwords.js';
 import { accountsInStore, knownOwner } from '../features/accounts/service.js';
 import { adoptForOwner } from '../features/credentials/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
+import { deriveTwoFactorKey } from '../features/two-factor/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
 import { isLoopback, plainHttpWarning } from '../http/plain-http.js';
@@ -24,7 +25,7 @@ import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, rowsInSqliteFile, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
-import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
+import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
 import { acmeDue, prepareTls, type TlsMaterial } from './tls.js';
 
 /** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
@@ -113,6 +114,7 @@ export class Daemon {
     const tokenSecret = config.security.token_encryption_key || ensureTokenKey(home);
     this.hearth.roleTokenKey = deriveRoleTokenKey(tokenSecret);
     this.hearth.vaultJwtKey = deriveVaultJwtKey(tokenSecret);
+    this.hearth.twoFactorKey = deriveTwoFactorKey(ensureTwoFactorKey(home));
     const resolvers = resolversFor(this.hearth, token.token);
 
     components.set('store', 'starting');

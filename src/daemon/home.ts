@@ -8,6 +8,7 @@ export const AUTHTOKEN_FILE = 'authtoken';
 export const PID_FILE = 'hearthd.pid';
 export const LOG_FILE = 'hearthd.log';
 export const TOKEN_KEY_FILE = 'token.key';
+export const TWO_FACTOR_KEY_FILE = 'twofactor.key';
 /** The first-run setup code (the accounts feature names it in its messages as well). */
 export const SETUP_CODE_FILE = 'setup-code';
 
@@ -112,6 +113,16 @@ export function ensureAuthToken(home: string): { path: string; token: string } {
  */
 export function ensureTokenKey(home: string): string {
   return ensureSecretFile(home, TOKEN_KEY_FILE, /^\S{32,}$/, 'a new key (every role token ends)').secret;
+}
+
+/**
+ * The secret authenticator secrets are sealed under at rest, in `$HEARTH_HOME/twofactor.key`
+ * (0600). A file of its own, not the token secret: rotating that ends tokens, and must not
+ * lose every account's authenticator. Back it up with the store; without it, second factors
+ * must be reset.
+ */
+export function ensureTwoFactorKey(home: string): string {
+  return ensureSecretFile(home, TWO_FACTOR_KEY_FILE, /^[0-9a-f]{64}$/, 'a new key (every authenticator must then be set up again)').secret;
 }
 
 /**

@@ -74,5 +74,7 @@ export function toHearthError(err: unknown, bodyLimit: number): HearthError {
 
 /** The native envelope's error form: `{"result": null, "error": {"code", "message"}}`. */
 export function envelope(err: HearthError) {
+  // A second factor asked for says which ones the account has (and, for a passkey, the challenge).
+  if (err.code === 'user:needSecondFactor') return { result: null, error: { code: err.code, message: err.message, ...err.details } };
   return { result: null, error: { code: err.code, message: err.message } };
 }

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   'user:noAuth': 401, // no credential where one is needed
   'user:badAuth': 401, // a credential was presented and it is wrong, expired or revoked
   'user:badLogin': 401, // wrong username or password
+  'user:needSecondFactor': 401, // the password was right; the account's second factor is needed (details.methods lists them)
   forbidden: 403, // a good credential without enough role
   badRequest: 400, // the request is malformed or its parameters are wrong
   notFound: 404, // no such route, command or resource (or not available yet)

@@ -178,6 +178,61 @@ export interface ProvidersTable {
   refreshed_at: number;
 }
 
+/** An account's authenticator (0008): its secret sealed with the home's two-factor key, never in clear. */
+export interface TwoFactorTable {
+  account_id: string;
+  /** The enabled authenticator's secret, sealed; null when none is enabled. */
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  /** The last time step a code was accepted for: a code is good once. */
+  totp_last_step: number | null;
+  /** A secret set up and not yet confirmed with a code, sealed, and when. */
+  pending_secret: string | null;
+  pending_at: number | null;
+}
+
+/** Single-use recovery codes (0008): only their SHA-256. */
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** Bitwarden's remember-this-device tokens (0008): SHA-256, tied to a client device and the account's security stamp. */
+export interface TwoFactorRememberTable {
+  token_hash: string;
+  account_id: string;
+  device: string;
+  stamp: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Passkeys (0009): WebAuthn credentials for the console, by their credential id. */
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** What the authenticator said it speaks (usb, internal, hybrid…), comma-separated. */
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** WebAuthn challenges waiting for their answer (0009): single use, a few minutes. */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  /** register, second (a second factor after the password), login (a passkey alone). */
+  purpose: string;
+  account_id: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -192,4 +247,9 @@ export interface Database {
   vault_ciphers: VaultCiphersTable;
   openpgp_keys: OpenpgpKeysTable;
   providers: ProvidersTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
+  two_factor_remember: TwoFactorRememberTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CONFIG_SCHEMA } from '../../src/kernel/config.js';
-import { BW_MAIN, bwScenario } from '../support/bw-scenario.js';
-import { call, startDaemon, type RunningDaemon } from '../support/helpers.js';
+import { BW_MAIN, BwDevice, bwScenario } from '../support/bw-scenario.js';
+import { call, sessionAuth, startDaemon, type RunningDaemon } from '../support/helpers.js';
+import { codeAt } from '../support/totp.js';
 import { registerVault } from '../support/vault-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -56,6 +57,46 @@ describe('the official bw CLI against hearthd', { skip }, () => {
         failed.map((l) => `${l.method} ${l.route} ${l.status}`),
         [],
       );
+    },
+  );
+
+  it(
+    'bw login --method 0 --code logs in to an account with an authenticator (a real clock); without a code it fails cleanly',
+    { timeout: 300_000 },
+    async () => {
+      await registerVault(d, 'olga', PASSWORD);
+      const s = await call(d, 'bonafide/user/authenticate', { username: 'olga', pass: 'account-password-1' });
+      const olga = { headers: sessionAuth('olga', s.body.result.token) };
+      const setup = await call({ url: d.url }, '2fa/totp/setup', undefined, olga);
+      const secret = setup.body.result.secret as string;
+      const enabled = await call({ url: d.url }, '2fa/totp/enable', { code: codeAt(secret, Date.now()) }, olga);
+      assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+
+      const bw = new BwDevice(join(d.home, 'tls', 'ca.pem'), PASSWORD);
+      await bw.ok(['config', 'server', `${https}/bitwarden`]);
+      const without = await bw.run(['login', 'olga@home.example', '--passwordenv', 'BW_PASSWORD', '--raw', '--nointeraction']);
+      assert.notEqual(without.code, 0, 'no code, no login');
+      assert.match(without.stdout + without.stderr, /Code is required/);
+      assert.equal((await bw.json(['status'])).status, 'unauthenticated');
+
+      const wrong = await bw.run(['login', 'olga@home.example', '--passwordenv', 'BW_PASSWORD', '--method', '0', '--code', '000000', '--raw']);
+      assert.notEqual(wrong.code, 0, 'a wrong code, no login');
+
+      // The code enable used is spent: bw sends the next step's (within the ±1 step allowed).
+      bw.session = await bw.ok([
+        'login',
+        'olga@home.example',
+        '--passwordenv',
+        'BW_PASSWORD',
+        '--method',
+        '0',
+        '--code',
+        codeAt(secret, Date.now() + 30_000),
+        '--raw',
+      ]);
+      assert.match(bw.session, /^[A-Za-z0-9+/=]{40,}$/, 'login printed a session key');
+      await bw.ok(['sync', '--force']);
+      assert.equal((await bw.json(['status'])).status, 'unlocked');
     },
   );
 });

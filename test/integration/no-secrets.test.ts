@@ -1,6 +1,7 @@
 /**
- * Every token Hearth issues is stored only as a hash and never logged: after issuing one of each
- * kind through a real daemon, neither the SQLite file (with its WAL) nor the log holds any of them.
+ * Every token Hearth issues is stored only as a hash (an authenticator secret sealed) and never
+ * logged: after issuing one of each kind through a real daemon, neither the SQLite file (with its
+ * WAL) nor the log holds any of them.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,8 +11,27 @@ import { mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { bearer, call, setupCode, startDaemon, waitFor } from '../support/helpers.js';
+import { codeAt } from '../support/totp.js';
+import { registerVault } from '../support/vault-harness.js';
 
-it('no issued token, phrase or password appears in the database file or the logs', async () => {
+/** RFC 4648 base32 → bytes (the authenticator secret as the store would hold it in clear). */
+function base32Bytes(text: string): Uint8Array {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text.replace(/=+$/, '')) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+it('no issued token, phrase, password, authenticator secret, recovery code or remember token appears in the database file or the logs', async () => {
   const adminPassword = 'admin-password-for-grep';
   const d = await startDaemon({
     env: { HEARTH_SECURITY_FAILURE_DELAY: '0', HEARTH_SECURITY_ADMIN_PASSWORD_HASH: await hashPassword(adminPassword), HEARTH_LOG_LEVEL: 'trace' },
@@ -28,6 +48,36 @@ it('no issued token, phrase or password appears in the database file or the logs
     keep(login.token);
     keep(login.authorization.slice('Token '.length));
     const session = { authorization: login.authorization };
+
+    // An authenticator: its secret (as base32 and as bytes), the recovery codes, a remember token.
+    const setup = (await call(anon, '2fa/totp/setup', undefined, { headers: session })).body.result;
+    const totp = keep(setup.secret);
+    keep(Buffer.from(base32Bytes(totp)).toString('hex'));
+    keep(Buffer.from(base32Bytes(totp)).toString('base64'));
+    const enabled = await call(anon, '2fa/totp/enable', { code: codeAt(totp, Date.now()) }, { headers: session });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    for (const c of enabled.body.result.recovery_codes as string[]) {
+      keep(c);
+      keep(c.replace(/-/g, ''));
+    }
+    const [firstRecovery] = enabled.body.result.recovery_codes as string[];
+    assert.equal((await call(anon, 'bonafide/user/authenticate', { username: 'alice', pass: 'alice-password-1', otp: firstRecovery })).status, 200);
+    const vault = await registerVault(owner, 'alice', 'alice-master-password', undefined, 'localhost');
+    const remembered = await vault.tokenRequest({
+      grant_type: 'password',
+      client_id: 'cli',
+      scope: 'api offline_access',
+      deviceType: '25',
+      deviceIdentifier: vault.device,
+      deviceName: 'linux',
+      username: vault.email,
+      password: vault.reg.masterPasswordHash,
+      twoFactorToken: codeAt(totp, Date.now() + 30_000),
+      twoFactorProvider: '0',
+      twoFactorRemember: '1',
+    });
+    assert.equal(remembered.status, 200, JSON.stringify(remembered.body));
+    keep(remembered.body.TwoFactorToken);
 
     const pairing = keep((await call(anon, 'device/pair', undefined, { headers: session })).body.result.token);
     const device = keep((await call(anon, '/auth/new_device/authorize', { token: pairing, device: 'laptop' })).body.token);

@@ -51,6 +51,8 @@ describe('route declarations', () => {
         'POST /API/recovery/use', // a device with the recovery token (rate-limited)
         'POST /API/web/login', // the console's login: login cookie + password (rate-limited)
         'POST /API/web/loginprep', // the console's login cookie
+        'POST /API/web/passkey/login', // the console's login with a passkey alone (rate-limited)
+        'POST /API/web/passkey/options', // a challenge for it
         'POST /auth', // the admin password, as Basic auth (rate-limited)
         'POST /auth/new_device/authorize',
         'POST /auth/recovery_token/use',

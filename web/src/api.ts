@@ -11,6 +11,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What else the error said (user:needSecondFactor: the account's methods). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -65,27 +67,47 @@ export async function call<T = any>(command: string, params: Record<string, unkn
     } catch {
       throw new ApiError('network', 'Hearth did not answer. Is hearthd running?');
     }
-    let body: { result: T; error: { code: string; message: string } | null };
+    let body: { result: T; error: ({ code: string; message: string } & Record<string, unknown>) | null };
     try {
       body = await res.json();
     } catch {
       throw new ApiError('internal', `Hearth answered ${res.status} without a readable body.`);
     }
     if (!body.error) return body.result;
-    const { code, message } = body.error;
+    const { code, message, ...details } = body.error;
     if (opts.login !== false && (code === 'user:noAuth' || code === 'user:badAuth')) {
       await needLogin(code);
       continue; // retried with the new session's CSRF token
     }
-    throw new ApiError(code, message);
+    throw new ApiError(code, message, details);
   }
 }
 
-/** mox's LoginPrep then Login: the login cookie and its token, then the password. */
-export async function login(username: string, password: string): Promise<void> {
+/**
+ * mox's LoginPrep then Login: the login cookie and its token, then the password (and, for an
+ * account with a second factor, `otp`; without it the call fails with user:needSecondFactor).
+ */
+export async function login(username: string, password: string, second: { otp?: string; passkey?: unknown } = {}): Promise<void> {
   const { loginToken } = await call<{ loginToken: string }>('web/loginprep', {}, { login: false });
-  const result = await call<{ csrf: string }>('web/login', { loginToken, username, password }, { login: false });
-  csrf = result.csrf;
+  const result = await call<{ csrf: string }>('web/login', { loginToken, username, password, ...second }, { login: false });
+  keepSession(result.csrf);
+}
+
+/** Signs in with a passkey alone: a challenge, the browser's passkey prompt, then the session. */
+export async function loginWithPasskey(): Promise<void> {
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const optionsJSON = await call<any>('web/passkey/options', {}, { login: false });
+  const response = await startAuthentication({ optionsJSON });
+  // The login cookie lives 30 s: it is made once the passkey has answered.
+  const { loginToken } = await call<{ loginToken: string }>('web/loginprep', {}, { login: false });
+  const result = await call<{ csrf: string }>('web/passkey/login', { loginToken, response }, { login: false });
+  keepSession(result.csrf);
+}
+
+/** Keeps the CSRF token of a session just made. */
+export function keepSession(token: string): void {
+  csrf = token;
   localStorage.setItem(CSRF_KEY, csrf);
 }
 

@@ -1,6 +1,6 @@
 /** The console's shell: first-run, the shared login form, navigation and the pages. */
 import { useEffect, useState } from 'preact/hooks';
-import { call, errorText, login, logout, onLoginNeeded, type LoginRequest } from './api';
+import { ApiError, call, errorText, login, loginWithPasskey, logout, onLoginNeeded, type LoginRequest } from './api';
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
@@ -226,13 +226,89 @@ function LoginForm({ req, registration }: { req: LoginRequest; registration: str
 function SignInForm({ req, onRecover, onSignUp }: { req: LoginRequest; onRecover: () => void; onSignUp: (() => void) | null }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
+  // Set once the password was right and the account asks for its second factor.
+  const [methods, setMethods] = useState<string[] | null>(null);
+  // The passkey challenge the question came with (the account has a passkey).
+  const [challenge, setChallenge] = useState<unknown>(null);
+  const [otp, setOtp] = useState('');
+  const { busy, error, run, setError } = useAction();
+  const finish = () => {
+    setPassword('');
+    setOtp('');
+    setMethods(null);
+    req.done();
+  };
   const submit = () =>
     run(async () => {
-      await login(username, password);
-      setPassword('');
-      req.done();
+      try {
+        await login(username, password, methods ? { otp } : {});
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'user:needSecondFactor') {
+          setMethods((err.details.methods as string[] | undefined) ?? ['totp']);
+          setChallenge(err.details.passkey ?? null);
+          return;
+        }
+        throw err;
+      }
+      finish();
     });
+  const withPasskey = () =>
+    run(async () => {
+      const { startAuthentication } = await import('@simplewebauthn/browser');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const passkey = await startAuthentication({ optionsJSON: challenge as any });
+      await login(username, password, { passkey });
+      finish();
+    });
+  const passkeyAlone = () =>
+    run(async () => {
+      await loginWithPasskey();
+      finish();
+    });
+  const back = () => {
+    setMethods(null);
+    setOtp('');
+    setError(null);
+  };
+  if (methods) {
+    return (
+      <Centered title="Two-factor sign-in">
+        {error && <Notice kind="error">{error}</Notice>}
+        <p class="lead">Your account has a second factor.</p>
+        {challenge !== null && (
+          <div class="row">
+            <Button kind="primary" onClick={withPasskey} busy={busy}>
+              Use a passkey
+            </Button>
+          </div>
+        )}
+        {methods.some((m) => m !== 'passkey') && (
+          <Form onSubmit={submit} label="Second factor">
+            <Field
+              label="Code"
+              hint={
+                methods.includes('totp')
+                  ? `The 6-digit code from your authenticator app${methods.includes('recovery') ? ', or one of your recovery codes' : ''}.`
+                  : 'One of your recovery codes.'
+              }
+              value={otp}
+              onInput={setOtp}
+              autocomplete="one-time-code"
+              required
+              autofocus
+              name="otp"
+            />
+            <Button type="submit" kind="primary" busy={busy}>
+              Verify
+            </Button>
+            <Button kind="ghost" onClick={back}>
+              Back
+            </Button>
+          </Form>
+        )}
+      </Centered>
+    );
+  }
   return (
     <Centered title="Sign in to Hearth">
       {req.message && !error && <Notice kind="warn">{req.message}</Notice>}
@@ -245,6 +321,9 @@ function SignInForm({ req, onRecover, onSignUp }: { req: LoginRequest; onRecover
         </Button>
       </Form>
       <div class="panel-links">
+        <Button kind="ghost" onClick={passkeyAlone} busy={busy}>
+          Use a passkey
+        </Button>
         <button type="button" class="link" onClick={onRecover}>
           Forgot password? Use a recovery phrase
         </button>
@@ -263,25 +342,51 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
   const [phrase, setPhrase] = useState('');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
+  // The account has a second factor: the recovery needs a code too.
+  const [needCode, setNeedCode] = useState(false);
+  const [otp, setOtp] = useState('');
+  const [recovered, setRecovered] = useState(false);
   const { busy, error, run, setError } = useAction();
   const submit = () => {
     if (password !== again) return setError('The two passwords differ.');
     void run(async () => {
-      const r = await call<{ authorization: string; account: { username: string } }>(
-        'bonafide/user/recover',
-        { token: phrase, newpass: password },
-        { login: false },
-      );
-      await login(r.account.username, password);
+      let r: { authorization: string; account: { username: string } };
+      try {
+        r = await call('bonafide/user/recover', { token: phrase, newpass: password, ...(needCode ? { otp: otp.trim() } : {}) }, { login: false });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'user:needSecondFactor') return setNeedCode(true);
+        throw err;
+      }
       // The console signs in with its own session: the one the recovery answered is not needed.
-      await fetch('/API/bonafide/user/logout', {
-        method: 'POST',
-        headers: { authorization: r.authorization, 'content-type': 'application/json' },
-        body: '{}',
-      }).catch(() => {});
+      const endRecoverySession = () =>
+        fetch('/API/bonafide/user/logout', {
+          method: 'POST',
+          headers: { authorization: r.authorization, 'content-type': 'application/json' },
+          body: '{}',
+        }).catch(() => {});
+      if (needCode) {
+        // The code just used is spent: the console's own sign-in takes the next one.
+        await endRecoverySession();
+        setRecovered(true);
+        return;
+      }
+      await login(r.account.username, password);
+      await endRecoverySession();
       onDone();
     });
   };
+  if (recovered) {
+    return (
+      <Centered title="Recover your account" wide>
+        <Notice kind="ok">Your new password is set. Sign in with it and your next code.</Notice>
+        <div class="panel-links">
+          <button type="button" class="link" onClick={onBack}>
+            Back to sign in
+          </button>
+        </div>
+      </Centered>
+    );
+  }
   return (
     <Centered title="Recover your account" wide>
       <p class="lead">
@@ -320,6 +425,18 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
           minLength={8}
           name="newpass2"
         />
+        {needCode && (
+          <Field
+            label="Code"
+            hint="Your account has a second factor: the 6-digit code from your authenticator app, or one of your recovery codes."
+            value={otp}
+            onInput={setOtp}
+            autocomplete="one-time-code"
+            required
+            autofocus
+            name="otp"
+          />
+        )}
         <Button type="submit" kind="primary" busy={busy}>
           Set password and sign in
         </Button>

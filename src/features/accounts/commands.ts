@@ -3,9 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.js';
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Params, Password, Role, Time, Username } from '../../api/schemas.js';
+import { NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
+import { checkSignIn } from '../two-factor/service.js';
 import * as accounts from './service.js';
 import { AccountView, type Account } from './service.js';
 
@@ -74,12 +75,16 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'bonafide/user/authenticate',
-    summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)`',
-    params: Params({ username: Username(), pass: Password("the account's password") }),
+    summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)` (with otp where the account has a second factor)',
+    params: Params({
+      username: Username(),
+      pass: Password("the account's password"),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+    }),
     result: LoginSession,
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
-      const account = await accounts.checkLogin(hearth, p.username, p.pass, { address, surface });
+      const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface });
       return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
     },
   }),
@@ -89,6 +94,7 @@ export const COMMANDS: readonly Command[] = [
     params: Params({
       token: Type.String({ description: 'the recovery token (`recovery/create`): its 18 words, separated by spaces', writeOnly: true, maxLength: 400 }),
       newpass: Password('the new password, at least 8 characters'),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
     }),
     result: LoginSession,
     auth: PUBLIC,

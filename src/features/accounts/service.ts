@@ -327,10 +327,18 @@ export async function targetAccount(h: Hearth, principal: Principal, username: s
 }
 
 /**
- * Checks a username and password (with the failed-login limits): the account, or user:badLogin.
- * Unknown users cost the same time and count against the same address limits.
+ * A second factor, checked once the password is right: null when the login may go on, else the
+ * error to answer (`user:needSecondFactor` asks for it and is not a failure; any other is one).
  */
-export async function checkLogin(h: Hearth, username: string, pass: string, from: From): Promise<Account> {
+export type SecondFactorCheck = (account: Account) => Promise<HearthError | null>;
+
+/**
+ * Checks a username and password (with the failed-login limits): the account, or user:badLogin.
+ * Unknown users cost the same time and count against the same address limits. With `second`,
+ * the account's second factor is checked after the password, under the same limits: a wrong
+ * code counts as a wrong password does, and only a wrong password is answered before it.
+ */
+export async function checkLogin(h: Hearth, username: string, pass: string, from: From, second?: SecondFactorCheck): Promise<Account> {
   let name: string;
   try {
     name = normalizeUsername(h, username);
@@ -340,12 +348,21 @@ export async function checkLogin(h: Hearth, username: string, pass: string, from
   const row = await repo.byUsername(h.store.db, name);
   // What cannot be a username (a password typed in the wrong field, say) is not written to the log.
   const logged = name.length <= MAX_USERNAME && USERNAME.test(name) ? name : '(not a username)';
-  return guarded(
+  const state: { refused: HearthError | null } = { refused: null };
+  const account = await guarded(
     h,
     { ...from, username: logged, accountId: row?.id ?? null },
-    async () => ((await verifyPassword(row?.password_hash ?? null, pass)) && row ? toAccount(row) : null),
-    () => new HearthError('user:badLogin', 'wrong username or password'),
+    async () => {
+      if (!((await verifyPassword(row?.password_hash ?? null, pass)) && row)) return null;
+      const found = toAccount(row);
+      state.refused = second ? await second(found) : null;
+      return state.refused && state.refused.code !== 'user:needSecondFactor' ? null : found;
+    },
+    () => state.refused ?? new HearthError('user:badLogin', 'wrong username or password'),
+    () => state.refused?.code ?? null,
   );
+  if (state.refused) throw state.refused;
+  return account;
 }
 
 /**

@@ -2,10 +2,18 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableString, NullableTime, Params, Password, Time, Username } from '../../api/schemas.js';
+import { NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
 import { AccountView } from '../accounts/service.js';
 import { endOtherSessions, endSessionById, listSessions } from '../credentials/service.js';
+import { passkeyLoginOptions } from '../two-factor/service.js';
 import * as consoleSessions from './service.js';
+
+const LoginResult = Type.Object({
+  csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }),
+  account: AccountView,
+  expires_at: Time,
+  max_expires_at: Time,
+});
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -23,15 +31,33 @@ export const COMMANDS: readonly Command[] = [
       loginToken: Type.String({ description: 'the token from web/loginprep (its cookie must come along)', minLength: 1, maxLength: 200 }),
       username: Username(),
       password: Password("the account's password"),
+      otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+      passkey: Type.Optional(
+        Type.Unknown({ description: "instead of otp: a passkey's answer (navigator.credentials.get) to the challenge user:needSecondFactor gave" }),
+      ),
     }),
-    result: Type.Object({
-      csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }),
-      account: AccountView,
-      expires_at: Time,
-      max_expires_at: Time,
-    }),
+    result: LoginResult,
     auth: PUBLIC,
     run: ({ hearth, cookies, address, userAgent }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console' }, userAgent),
+  }),
+  command({
+    path: 'web/passkey/options',
+    summary: 'Start signing in with a passkey alone: a challenge for navigator.credentials.get (any passkey of this server)',
+    params: NoParams,
+    result: Type.Unknown({ description: 'PublicKeyCredentialRequestOptionsJSON' }),
+    auth: PUBLIC,
+    run: ({ hearth }) => passkeyLoginOptions(hearth),
+  }),
+  command({
+    path: 'web/passkey/login',
+    summary: 'Log in to the console with a passkey alone (its user verified): as web/login, with the answer to web/passkey/options',
+    params: Params({
+      loginToken: Type.String({ description: 'the token from web/loginprep (its cookie must come along)', minLength: 1, maxLength: 200 }),
+      response: Type.Unknown({ description: "the passkey's answer (navigator.credentials.get)" }),
+    }),
+    result: LoginResult,
+    auth: PUBLIC,
+    run: ({ hearth, cookies, address, userAgent }, p) => consoleSessions.loginWithPasskey(hearth, cookies, p, { address, surface: 'console' }, userAgent),
   }),
   command({
     path: 'web/logout',

@@ -13,9 +13,10 @@ import type { Principal } from '../../auth/principal.js';
 import { randomSecret, secretsEqual } from '../../auth/secrets.js';
 import { badRequest, HearthError } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import { checkLogin, describeAccount } from '../accounts/service.js';
+import { describeAccount, type Account } from '../accounts/service.js';
 import { changePassword, createSession, endSession } from '../credentials/service.js';
 import type { From } from '../limits/service.js';
+import { checkSignIn, signInWithPasskey } from '../two-factor/service.js';
 
 /** The cookies' plain names; over HTTPS the surface adds the `__Host-` prefix. */
 export const LOGIN_COOKIE = 'hearth_login';
@@ -51,21 +52,44 @@ export function loginPrep(cookies: CookieJar | undefined): { loginToken: string 
 export async function login(
   h: Hearth,
   cookies: CookieJar | undefined,
-  p: { loginToken: string; username: string; password: string },
+  p: { loginToken: string; username: string; password: string; otp?: string; passkey?: unknown },
   from: From,
   userAgent?: string,
 ) {
+  const c = spendLoginCookie(cookies, p.loginToken);
+  const account = await checkSignIn(h, p.username, p.password, { otp: p.otp, passkey: p.passkey, console: true }, from);
+  return startSession(h, c, account, from, userAgent);
+}
+
+/** Logs in with a passkey alone (a discoverable credential), after web/passkey/options; as `login` otherwise. */
+export async function loginWithPasskey(
+  h: Hearth,
+  cookies: CookieJar | undefined,
+  p: { loginToken: string; response: unknown },
+  from: From,
+  userAgent?: string,
+) {
+  const c = spendLoginCookie(cookies, p.loginToken);
+  const account = await signInWithPasskey(h, p.response, from);
+  return startSession(h, c, account, from, userAgent);
+}
+
+/** The login cookie must equal `loginToken` (constant time); it is spent whatever the outcome. */
+function spendLoginCookie(cookies: CookieJar | undefined, loginToken: string): CookieJar {
   const c = jar(cookies);
   const cookie = c.get(LOGIN_COOKIE);
   c.clear(LOGIN_COOKIE);
-  if (cookie === undefined || !secretsEqual(cookie, p.loginToken)) {
+  if (cookie === undefined || !secretsEqual(cookie, loginToken)) {
     throw badRequest(
       cookie === undefined
         ? 'the login cookie is missing: call web/loginprep first, from the same browser, at most 30 seconds before (behind a reverse proxy, check that it passes cookies)'
         : 'loginToken does not match the login cookie: call web/loginprep again',
     );
   }
-  const account = await checkLogin(h, p.username, p.password, from);
+  return c;
+}
+
+async function startSession(h: Hearth, c: CookieJar, account: Account, from: From, userAgent?: string) {
   const session = await createSession(h, account, { csrf: true, address: from.address, userAgent });
   c.set(SESSION_COOKIE, session.token);
   return {

@@ -15,7 +15,8 @@ import { isoOrNull, type Db } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { prepareRekey } from '../keys/service.js';
-import { adoptOwnerlessSecrets, consumeSecret, deleteAccountSecrets } from '../one-time-secrets/service.js';
+import { adoptOwnerlessSecrets, consumeSecret, deleteAccountSecrets, findLiveSecret } from '../one-time-secrets/service.js';
+import { secondFactor } from '../two-factor/service.js';
 import * as repo from './repo.js';
 
 /** Device tokens carry a prefix, so a Bearer value says which kind it is (and scanners find leaks). */
@@ -139,27 +140,38 @@ export async function resetPassword(h: Hearth, principal: Principal, p: { userna
  */
 export async function recoverPassword(
   h: Hearth,
-  p: { token: string; newpass: string },
+  p: { token: string; newpass: string; otp?: string },
   from: From,
   origin: SessionOrigin = {},
 ): Promise<{ account: Account; session: NewSession }> {
   checkNewPassword(p.newpass, 'newpass');
+  // An account with a second factor needs it here too (a code or a recovery code): the phrase
+  // alone must not get past it. The factor is checked before a use of the phrase is spent, so a
+  // missing or wrong code costs none; a wrong one counts like a wrong phrase.
+  const second = secondFactor(h, { otp: p.otp });
+  const state: { refused: HearthError | null } = { refused: null };
   const account = await guarded(
     h,
     { ...from, username: '(recovery phrase)', accountId: null },
-    () =>
-      h.store.db.transaction().execute(async (tx) => {
+    async () => {
+      const found = await findLiveSecret(h.store.db, 'recovery', p.token, h.clock.now());
+      if (!found) return null;
+      // Made by the global token before any account existed: there is no password to set.
+      if (found.account_id === null) throw badRequest('this recovery token belongs to no account; use it with recovery/use for a device token');
+      const owner = await accountById(h, found.account_id);
+      if (!owner) return null;
+      state.refused = await second(owner);
+      if (state.refused) return state.refused.code === 'user:needSecondFactor' ? owner : null;
+      return h.store.db.transaction().execute(async (tx) => {
         const row = await consumeSecret(tx, 'recovery', p.token, h.clock.now());
-        if (!row) return null;
-        // Made by the global token before any account existed: there is no password to set (the
-        // transaction is undone, the use is not spent).
-        if (row.account_id === null) throw badRequest('this recovery token belongs to no account; use it with recovery/use for a device token');
-        return (await accountById(h, row.account_id, tx))!;
-      }),
-    () => notFound('the recovery token is wrong, expired or used up'),
+        return row && row.account_id === owner.id ? owner : null;
+      });
+    },
+    () => state.refused ?? notFound('the recovery token is wrong, expired or used up'),
+    () => state.refused?.code ?? null,
   );
-  // The one place a recovery resets a password. A second factor, for an account that has one,
-  // is checked here, before the new password is set.
+  if (state.refused) throw state.refused;
+  // The one place a recovery resets a password, once the second factor (if any) was given.
   await setPassword(h, account, p.newpass, null, null, true);
   const session = await createSession(h, account, origin);
   return { account: (await accountById(h, account.id))!, session };

@@ -123,7 +123,18 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
  * queued, never let past a limit (and a burst of right passwords is queued, never refused).
  * Failures are logged, and answered after `[security] failure_delay`.
  */
-export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promise<T | null>, failure: () => HearthError): Promise<T> {
+export async function guarded<T>(
+  h: Hearth,
+  attempt: Attempt,
+  check: () => Promise<T | null>,
+  failure: () => HearthError,
+  /**
+   * A result that is not yet a login (a right password, the second factor still to come): the
+   * reason logged for it. It neither counts as a failure nor clears the account's backoff, so a
+   * right password cannot reset the count of wrong codes.
+   */
+  pending?: (result: T) => string | null,
+): Promise<T> {
   const buckets = bucketsOf(attempt.address);
   const key = nameKey(attempt);
   // An attempt refused by a limit is logged too (the owner sees who keeps trying), not counted.
@@ -147,6 +158,11 @@ export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promi
     }
 
     const result = await check();
+    const unfinished = result !== null && pending ? pending(result) : null;
+    if (unfinished !== null) {
+      await log(h, attempt, false, unfinished);
+      return { result: result! };
+    }
     if (result !== null) {
       if (key) await repo.deleteCounter(h.store.db, key);
       await log(h, attempt, true, 'ok');
@@ -168,6 +184,11 @@ export async function guarded<T>(h: Hearth, attempt: Attempt, check: () => Promi
   await prune(h, h.clock.now());
   if (h.config.security.failure_delay > 0) await sleep(h.config.security.failure_delay);
   throw failure();
+}
+
+/** Writes an event that is not an attempt (a maintainer resetting a second factor, say) to the login log. */
+export async function logEvent(h: Hearth, a: Attempt, success: boolean, reason: string): Promise<void> {
+  await log(h, a, success, reason);
 }
 
 async function log(h: Hearth, a: Attempt, success: boolean, reason: string): Promise<void> {

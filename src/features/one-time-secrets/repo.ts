@@ -22,6 +22,19 @@ export async function spend(db: Db, kind: SecretKind, hash: string, now: number)
   return (await db.selectFrom('one_time_secrets').selectAll().where('secret_hash', '=', hash).executeTakeFirst()) ?? null;
 }
 
+/** The live secret with this hash (uses left, not expired), without spending it. */
+export async function findLive(db: Db, kind: SecretKind, hash: string, now: number): Promise<SecretRow | null> {
+  const row = await db
+    .selectFrom('one_time_secrets')
+    .selectAll()
+    .where('secret_hash', '=', hash)
+    .where('kind', '=', kind)
+    .where('uses_left', '>', 0)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirst();
+  return row ?? null;
+}
+
 export async function insert(db: Db, row: SecretRow): Promise<void> {
   await db.insertInto('one_time_secrets').values(row).execute();
 }

@@ -38,6 +38,12 @@ export async function consumeSecret(db: Db, kind: SecretKind, secret: string, no
   return hash ? repo.spend(db, kind, hash, now) : null;
 }
 
+/** The live secret of `kind` this is, without spending a use (to check more before spending it); null if none. */
+export async function findLiveSecret(db: Db, kind: SecretKind, secret: string, now: number): Promise<Secret | null> {
+  const hash = secretHash(kind, secret);
+  return hash ? repo.findLive(db, kind, hash, now) : null;
+}
+
 export interface NewSecret {
   kind: SecretKind;
   accountId: string | null;

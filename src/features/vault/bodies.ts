@@ -56,6 +56,9 @@ export const TokenForm = Body({
   device_type: Opt(Type.Union([Text(20), Type.Number()])),
   devicename: Opt(Text(1000)),
   device_name: Opt(Text(1000)),
+  twofactortoken: Opt(Text(200)),
+  twofactorprovider: Opt(Type.Union([Text(20), Type.Number()])),
+  twofactorremember: Opt(Type.Union([Text(20), Type.Number(), Type.Boolean()])),
 });
 export type TokenForm = Static<typeof TokenForm>;
 

@@ -1,6 +1,7 @@
 /** What a client downloads: its profile, and the full sync (profile, folders, ciphers, keys). */
 import type { Hearth } from '../../kernel/hearth.js';
 import { accountById } from '../accounts/service.js';
+import { methodsOf } from '../two-factor/service.js';
 import { kdfOf, vaultUser } from './identity.js';
 import { bwDate, cipherJson, folderJson } from './model.js';
 import * as repo from './repo.js';
@@ -18,7 +19,7 @@ export async function profile(h: Hearth, accountId: string, u?: VaultUser) {
     premiumFromOrganization: false,
     masterPasswordHint: null,
     culture: 'en-US',
-    twoFactorEnabled: false,
+    twoFactorEnabled: (await methodsOf(h, accountId)).length > 0,
     key: user.akey,
     privateKey: user.private_key,
     accountKeys: accountKeys(user),

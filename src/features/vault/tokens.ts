@@ -12,6 +12,7 @@ import { newId, randomSecret, tokenHash } from '../../auth/secrets.js';
 import { HearthError } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { accountById, type Account } from '../accounts/service.js';
+import { bitwardenSecondFactor, rememberDevice } from '../two-factor/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { vaultUser, vaultUserByEmail } from './identity.js';
 import * as repo from './repo.js';
@@ -74,20 +75,39 @@ const issued = (access: string, refresh: string): IssuedTokens => ({
   scope: 'api offline_access',
 });
 
+/** The second factor a token request carries (Bitwarden's twoFactorToken, twoFactorProvider, twoFactorRemember). */
+export interface TwoFactorForm {
+  token?: string | null;
+  /** 0 authenticator, 5 a remember-this-device token, 8 a recovery code. */
+  provider?: string | null;
+  remember?: boolean;
+}
+
 /**
  * The password grant: the client's master-password hash checked (under the failed-login limits)
- * against the one stored; a device row with a fresh refresh token.
+ * against the one stored, then the account's second factor where it has one (a code, a recovery
+ * code or a remember-this-device token); a device row with a fresh refresh token. With
+ * `remember`, a remember token is answered as `TwoFactorToken`.
  */
-export async function passwordGrant(h: Hearth, email: string, clientHash: string, device: ClientDevice, from: From) {
+export async function passwordGrant(h: Hearth, email: string, clientHash: string, device: ClientDevice, from: From, tf: TwoFactorForm = {}) {
   const u = await vaultUserByEmail(h, email);
-  const user = await guarded(
+  const state: { refused: HearthError | null; factor: boolean } = { refused: null, factor: false };
+  const { user, account } = await guarded(
     h,
     { ...from, username: email, accountId: u?.account_id ?? null },
-    async () => ((await verifyPassword(u?.password_hash ?? null, clientHash)) && u ? u : null),
-    () => new HearthError('user:badLogin', 'Username or password is incorrect. Try again.'),
+    async () => {
+      if (!((await verifyPassword(u?.password_hash ?? null, clientHash)) && u)) return null;
+      const found = await accountById(h, u.account_id);
+      if (!found) return null;
+      const check = await bitwardenSecondFactor(h, found, device.identifier, tf);
+      state.refused = check.refused;
+      state.factor = check.factor;
+      return state.refused && state.refused.code !== 'user:needSecondFactor' ? null : { user: u, account: found };
+    },
+    () => state.refused ?? new HearthError('user:badLogin', 'Username or password is incorrect. Try again.'),
+    () => state.refused?.code ?? null,
   );
-  const account = await accountById(h, user.account_id);
-  if (!account) throw new HearthError('user:badLogin', 'Username or password is incorrect. Try again.');
+  if (state.refused) throw state.refused;
   const refresh = randomSecret(48);
   const now = h.clock.now();
   const id = newId();
@@ -103,7 +123,9 @@ export async function passwordGrant(h: Hearth, email: string, clientHash: string
     last_used_at: now,
     refresh_expires_at: now + REFRESH_TTL_MS,
   });
-  return { tokens: issued(await accessToken(h, account, user, id, device.type, device.clientId), refresh), user };
+  // A code (not a remember token) with "remember me": this device skips the code for 30 days.
+  const twoFactorToken = state.factor && tf.remember && tf.provider !== '5' ? await rememberDevice(h, account, device.identifier) : null;
+  return { tokens: issued(await accessToken(h, account, user, id, device.type, device.clientId), refresh), user, twoFactorToken };
 }
 
 export const invalidGrant = () => new HearthError('badRequest', 'invalid_grant', { oauth: 'invalid_grant' });

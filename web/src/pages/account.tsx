@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { describeAgent } from '../agent';
 import { call } from '../api';
 import type { Me } from '../app';
+import { PasskeysCard, TwoFactorCard } from './twofactor';
 import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
 
 interface Session {
@@ -40,6 +41,8 @@ export function AccountPage({ me, onChange }: { me: Me; onChange: () => Promise<
         <FullName me={me} onChange={onChange} />
       </Card>
       <PasswordCard onChanged={sessions.reload} />
+      <TwoFactorCard username={me.username} />
+      <PasskeysCard username={me.username} />
       <SessionsCard sessions={sessions} />
     </div>
   );

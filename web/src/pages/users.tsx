@@ -11,12 +11,19 @@ interface User {
   owner: boolean;
   full_name: string;
   created_at: string;
+  /** An authenticator is on (from 2fa/list). */
+  totp?: boolean;
 }
 
 const ROLES = ['consumer', 'creator', 'auditor', 'maintainer'];
 
 export function UsersPage({ me }: { me: Me }) {
-  const list = useLoad(() => call<User[]>('bonafide/user/list'));
+  const list = useLoad(async () => {
+    // Who has a second factor, beside each account (the maintainer can reset one).
+    const [users, factors] = await Promise.all([call<User[]>('bonafide/user/list'), call<{ username: string; totp: boolean }[]>('2fa/list')]);
+    const on = new Set(factors.filter((f) => f.totp).map((f) => f.username));
+    return users.map((u) => ({ ...u, totp: on.has(u.username) }));
+  });
   const [message, setMessage] = useState<string | null>(null);
   return (
     <div class="page">
@@ -58,7 +65,17 @@ export function UsersPage({ me }: { me: Me }) {
 function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChange: () => Promise<void>; onMessage: (m: string) => void }) {
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState('');
+  const [resetting2fa, setResetting2fa] = useState(false);
+  const [mine, setMine] = useState('');
   const action = useAction();
+  const reset2fa = () =>
+    action.run(async () => {
+      await call('2fa/totp/disable', { username: user.username, password: mine });
+      setResetting2fa(false);
+      setMine('');
+      onMessage(`Two-factor turned off for ${user.username}: they sign in with the password alone, and can set up a new authenticator.`);
+      await onChange();
+    });
   const remove = () => {
     if (!confirm(`Delete ${user.username} and every device and session it holds? This cannot be undone.`)) return;
     void action.run(async () => {
@@ -79,7 +96,8 @@ function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChan
     <li class="list-item list-item-wrap">
       <div>
         <strong>{user.full_name || user.username}</strong> {user.full_name && <span class="muted">({user.username})</span>}{' '}
-        <span class="badge badge-off">{user.role}</span> {user.owner && <span class="badge badge-on">owner</span>}
+        <span class="badge badge-off">{user.role}</span> {user.owner && <span class="badge badge-on">owner</span>}{' '}
+        {user.totp && <span class="badge badge-on">two-factor</span>}
         <div class="muted small">
           {user.address} · since {formatDate(user.created_at)}
         </div>
@@ -94,6 +112,11 @@ function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChan
             <Button kind="ghost" onClick={() => setResetting(!resetting)} label={`Reset the password of ${user.username}`}>
               Reset password
             </Button>
+            {user.totp && (
+              <Button kind="ghost" onClick={() => setResetting2fa(!resetting2fa)} label={`Reset the two-factor of ${user.username}`}>
+                Reset two-factor
+              </Button>
+            )}
             <Button kind="danger" onClick={remove} busy={action.busy} label={`Delete ${user.username}`}>
               Delete
             </Button>
@@ -101,6 +124,22 @@ function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChan
         )}
       </div>
       {action.error && <Notice kind="error">{action.error}</Notice>}
+      {resetting2fa && (
+        <Form onSubmit={reset2fa} label={`Reset the two-factor of ${user.username}`} class="form form-inline full">
+          <Field
+            label="Your password"
+            hint={`Turns off ${user.username}'s authenticator (a lost phone, say); the reset is written to the login log.`}
+            type="password"
+            value={mine}
+            onInput={setMine}
+            autocomplete="current-password"
+            required
+          />
+          <Button type="submit" kind="danger" busy={action.busy}>
+            Turn off their two-factor
+          </Button>
+        </Form>
+      )}
       {resetting && (
         <Form onSubmit={reset} label={`New password for ${user.username}`} class="form form-inline full">
           <Field

@@ -82,7 +82,12 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
       type: Number.isInteger(type) && type >= 0 && type < 100 ? type : 14,
       clientId: (f.client_id ?? 'cli').slice(0, 40),
     };
-    const { tokens, user } = await passwordGrant(hearth, f.username, f.password, device, fromBitwarden(req));
-    return { ...tokens, ...tokenKeys(user) };
+    const remember = f.twofactorremember;
+    const { tokens, user, twoFactorToken } = await passwordGrant(hearth, f.username, f.password, device, fromBitwarden(req), {
+      token: f.twofactortoken,
+      provider: f.twofactorprovider === undefined || f.twofactorprovider === null ? null : String(f.twofactorprovider),
+      remember: remember === true || remember === 1 || remember === '1' || remember === 'true',
+    });
+    return { ...tokens, ...tokenKeys(user), ...(twoFactorToken ? { TwoFactorToken: twoFactorToken } : {}) };
   }
 }

@@ -9,6 +9,21 @@ export const BITWARDEN_PREFIX = '/bitwarden';
 
 /** Bitwarden's error shape (as Vaultwarden answers it): `message`, `validationErrors`, `errorModel`. */
 export function bitwardenError(err: HearthError, oauth: boolean): { status: number; body: unknown } {
+  if (oauth && err.code === 'user:needSecondFactor') {
+    // What Bitwarden clients recognise as "ask for a code" (Vaultwarden's json_err_twofactor): 0 is the authenticator app.
+    // An account whose only factor is a passkey (the console's) is asked for a recovery code (8).
+    const providers = (err.details?.methods as string[] | undefined)?.includes('totp') ? ['0'] : ['8'];
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_grant',
+        error_description: 'Two factor required.',
+        TwoFactorProviders: providers,
+        TwoFactorProviders2: Object.fromEntries(providers.map((p) => [p, null])),
+        MasterPasswordPolicy: { Object: 'masterPasswordPolicy' },
+      },
+    };
+  }
   if (oauth && (err.status === 400 || err.status === 401)) {
     // OAuth's codes: a wrong password or refresh token is invalid_grant; anything else malformed, invalid_request.
     const error =
