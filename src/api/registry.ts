@@ -16,10 +16,22 @@ import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/mi
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
+import { COMMANDS as JOBS } from '../jobs/commands.js';
+import { MIGRATIONS as JOBS_MIGRATIONS } from '../jobs/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...SYSTEM, ...ACCOUNTS, ...CREDENTIALS, ...PAIRING, ...ROLE_TOKENS, ...LIMITS, ...CONSOLE_SESSIONS, ...VAULT];
+export const COMMANDS: readonly Command[] = [
+  ...SYSTEM,
+  ...ACCOUNTS,
+  ...CREDENTIALS,
+  ...PAIRING,
+  ...ROLE_TOKENS,
+  ...LIMITS,
+  ...CONSOLE_SESSIONS,
+  ...VAULT,
+  ...JOBS,
+];
 
 /**
  * Every migration, in id order. Parts of one migration (0002 made several features' tables at
@@ -32,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...ROLE_TOKENS_MIGRATIONS,
   ...LIMITS_MIGRATIONS,
   ...VAULT_MIGRATIONS,
+  ...JOBS_MIGRATIONS,
 ]);

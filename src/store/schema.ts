@@ -134,6 +134,23 @@ export interface VaultCiphersTable {
   deleted_at: number | null;
 }
 
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Long actions (0006): `log` is a JSON array of the last lines, `result` a JSON object or null. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  progress: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  log: string;
+  error: string | null;
+  result: string | null;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -146,4 +163,5 @@ export interface Database {
   vault_devices: VaultDevicesTable;
   vault_folders: VaultFoldersTable;
   vault_ciphers: VaultCiphersTable;
+  jobs: JobsTable;
 }
