@@ -16,6 +16,7 @@ import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/mi
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
+import { COMMANDS as BACKUPS } from '../features/backups/commands.js';
 import { COMMANDS as JOBS } from '../jobs/commands.js';
 import { MIGRATIONS as JOBS_MIGRATIONS } from '../jobs/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   ...CONSOLE_SESSIONS,
   ...VAULT,
   ...JOBS,
+  ...BACKUPS,
 ];
 
 /**
