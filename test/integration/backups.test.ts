@@ -127,6 +127,10 @@ forEachStore('backups', (store) => {
       job.log.some((l) => /^100%: \d+ of \d+ files/.test(l)),
       `restic's JSON status lines were read: ${job.log.join(' | ')}`,
     );
+    assert.ok(
+      job.log.includes(`Hearth's data gathered (store: ${store.kind} snapshot, configuration and secrets)`),
+      'the store is in it: SQLite online backup or pg_dump',
+    );
     assert.ok(existsSync(join(f.repo, 'config')), 'a real restic repository');
     assert.ok(!existsSync(join(d.home, '.hearth-backup')), 'the staging copy is removed');
     const snapshot = job.result!.snapshot as string;
