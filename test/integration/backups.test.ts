@@ -10,11 +10,13 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { jobFinished } from '../../src/jobs/service.js';
 import { BwDevice, encode, ITEMS } from '../support/bw-scenario.js';
-import { call, runCli, startDaemon, tempHome, waitFor, type InProcessDaemon, type RunningDaemon } from '../support/helpers.js';
+import { call, runCli, startDaemon, startInProcess, tempHome, waitFor, type InProcessDaemon, type RunningDaemon } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
 import { registerVault } from '../support/vault-harness.js';
 
@@ -187,6 +189,39 @@ forEachStore('backups', (store) => {
     ] as const) {
       assert.equal((await call({ url: d.url }, path, undefined, { method, headers })).status, 403, path);
     }
+  });
+});
+
+/** A 4 MiB tmpfs (root only): a file system that can really run out of room. */
+function smallDisk(): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = tempDir();
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir]);
+  if (r.status !== 0) return null;
+  after(() => void spawnSync('umount', [dir]));
+  return dir;
+}
+
+describe('a restore the disk has no room for', () => {
+  const disk = smallDisk();
+  let d: InProcessDaemon | null = null;
+  after(async () => d?.stop());
+
+  it('is refused with 400 saying how much it needs; nothing is stopped', { skip: disk ? false : 'needs root to mount a small tmpfs' }, async () => {
+    const f = fixture();
+    const data = join(disk!, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'big.bin'), randomBytes(3 * 1024 * 1024));
+    d = await startInProcess({ toml: f.toml.replace(`paths = ["${f.data}"]`, `paths = ["${data}"]`) });
+    assert.equal((await call(d, 'backup/local', { path: f.repo })).status, 200);
+    const job = await jobFinished(d.daemon.hearth, (await call(d, 'backup/create')).body.result.id);
+    assert.equal(job.status, 'succeeded', JSON.stringify(job));
+    // The file changed; the disk now has under 1 MiB free for a 3 MiB restore.
+    writeFileSync(join(data, 'big.bin'), randomBytes(3 * 1024 * 1024 + 512 * 1024));
+    const r = await call(d, 'backup/restore', { snapshot: String(job.result!.snapshot) });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(r.body.error.message, /not enough free space to restore: it needs \d+ bytes and .* has \d+ free/);
+    assert.ok(!existsSync(f.log), 'no unit was stopped');
   });
 });
 
