@@ -2,8 +2,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, errorText, login, logout, onLoginNeeded, type LoginRequest } from './api';
 import { AccountPage } from './pages/account';
+import { BackupsPage } from './pages/backups';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
+import { JobsPage } from './pages/jobs';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -24,6 +26,8 @@ const PAGES = [
   { path: 'vault', title: 'Vault', owner: false },
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
+  { path: 'jobs', title: 'Jobs', owner: true },
+  { path: 'backups', title: 'Backups', owner: true },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -158,6 +162,10 @@ export function App() {
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (
             <UsersPage me={me} />
+          ) : page === 'jobs' && me.role === 'maintainer' ? (
+            <JobsPage />
+          ) : page === 'backups' && me.role === 'maintainer' ? (
+            <BackupsPage />
           ) : (
             <Notice kind="info">This page is for the server's maintainers.</Notice>
           )}
