@@ -152,6 +152,10 @@ export class Restic {
           });
         } else if (msg.message_type === 'summary' && typeof msg.snapshot_id === 'string') {
           snapshot = msg.snapshot_id;
+          // A small backup can end before restic's first status line: the summary is the last word.
+          const files = Number(msg.total_files_processed ?? 0);
+          const bytes = Number(msg.total_bytes_processed ?? 0);
+          opts.onProgress?.({ percent: 1, files_done: files, total_files: files, bytes_done: bytes, total_bytes: bytes });
         }
       },
     });

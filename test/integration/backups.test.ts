@@ -127,7 +127,7 @@ forEachStore('backups', (store) => {
     assert.ok(job.log.some((l) => /^initializing the repository/.test(l)));
     assert.ok(
       job.log.some((l) => /^100%: \d+ of \d+ files/.test(l)),
-      `restic's JSON status lines were read: ${job.log.join(' | ')}`,
+      `restic's JSON output was read (status lines, and the summary): ${job.log.join(' | ')}`,
     );
     assert.ok(
       job.log.includes(`Hearth's data gathered (store: ${store.kind} snapshot, configuration and secrets)`),
@@ -156,10 +156,13 @@ forEachStore('backups', (store) => {
     const [snap] = (await call(d, 'backup/list')).body.result;
     writeFileSync(join(f.data, 'file.txt'), 'changed after the backup');
     rmSync(join(f.data, 'sub'), { recursive: true });
-    for (const backupId of ['deadbeef', '../../etc', '-x', '']) {
+    // Unknown, or no snapshot id at all (options, paths, shell, NUL, newline): 404; too long: 400. Nothing reaches restic.
+    for (const backupId of ['deadbeef', '../../etc', '-x', '--target=/', '', 'abcdef12$(touch /tmp/x)', 'abcdef12;id', 'abcdef12\u0000', 'abcdef12\n']) {
       const r = await call(d, '/services/restic/backup/restore', { backupId }, { method: 'PUT' });
-      assert.equal(r.status, 404, backupId);
+      assert.equal(r.status, 404, JSON.stringify(backupId));
     }
+    assert.equal((await call(d, 'backup/restore', { snapshot: 'a'.repeat(65) })).status, 400);
+    assert.ok(!existsSync(f.log), 'no unit was stopped for a refused restore');
     const r = await call(d, '/services/restic/backup/restore', { backupId: snap.short_id }, { method: 'PUT' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const job = await jobFinished(d.daemon.hearth, r.body.job);
