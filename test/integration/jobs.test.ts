@@ -31,7 +31,7 @@ function gate() {
 }
 
 const until = async (what: string, f: () => Promise<boolean>) => {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 800; i++) {
     if (await f()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -206,13 +206,19 @@ forEachStore('jobs', (store) => {
   store.it('on a terminal, job watch draws a progress bar', async (t) => {
     if (!hasPython) return t.skip('python3 with pty is not installed');
     const h = d.daemon.hearth;
+    let release: () => void = () => {};
     const job = await startJob(h, 'test-bar', async (c) => {
       c.progress(50);
       c.log('halfway');
-      // Long enough for the CLI to start and draw the bar at 50% at least once.
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise<void>((r) => (release = r));
     });
-    const r = await runOnTerminal(['job', 'watch', job.id], { HEARTH_HOME: d.home, ...d.store.env }, []);
+    // The job ends only once the CLI has asked twice: it has drawn the bar at 50% by then.
+    const answered = () => Object.values(h.requests.snapshot()).reduce((a, b) => a + b, 0);
+    const before = answered();
+    const running = runOnTerminal(['job', 'watch', job.id], { HEARTH_HOME: d.home, ...d.store.env }, []);
+    await until('two polls', async () => answered() >= before + 2);
+    release();
+    const r = await running;
     assert.equal(r.code, 0, r.output);
     // The bar at 50%, then redrawn in place (carriage return) at 100%.
     assert.match(r.output, /\[#{15}-{15}\] {2}50% {2}running {2}test-bar\r/);
