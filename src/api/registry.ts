@@ -23,6 +23,9 @@ import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
 import { COMMANDS as TWO_FACTOR } from '../features/two-factor/commands.js';
 import { MIGRATIONS as TWO_FACTOR_MIGRATIONS } from '../features/two-factor/migrations.js';
+import { COMMANDS as BACKUPS } from '../features/backups/commands.js';
+import { COMMANDS as JOBS } from '../jobs/commands.js';
+import { MIGRATIONS as JOBS_MIGRATIONS } from '../jobs/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
@@ -39,6 +42,8 @@ export const COMMANDS: readonly Command[] = [
   ...MAIL_STATUS,
   ...PROVIDERS,
   ...TWO_FACTOR,
+  ...JOBS,
+  ...BACKUPS,
 ];
 
 /**
@@ -55,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...KEYS_MIGRATIONS,
   ...PROVIDERS_MIGRATIONS,
   ...TWO_FACTOR_MIGRATIONS,
+  ...JOBS_MIGRATIONS,
 ]);

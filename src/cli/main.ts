@@ -118,6 +118,8 @@ const GROUPS: Record<string, string> = {
   provider: 'known providers: add (fetched over HTTPS, CA pinned), list, read, forget',
   '2fa': 'second factors: authenticator codes (totp) and recovery codes',
   totp: 'the authenticator: set up, enable with a code, disable',
+  job: 'long actions (backups, restores, applies): list them, follow one',
+  backup: 'restic backups: the repository, backups, snapshots, restores (also of a whole Hearth into a new home)',
 };
 
 function addCommand(cmd: Command, words = cmd.path.split('/')): void {
@@ -198,6 +200,55 @@ program.commands
       server: tls ? `${tls.url}/bitwarden` : null,
       trust: tls?.ca_cert_path ?? null,
     });
+  });
+
+program.commands
+  .find((c) => c.name() === 'job')!
+  .command('watch')
+  .description('follow a job to its end: a live progress bar on a terminal, plain lines otherwise, JSON lines with --json (exit 1 if it fails)')
+  .argument('<id>', "the job's id, as job list shows it")
+  .action(async (id: string) => {
+    const { watchJob } = await import('./jobs.js');
+    const loaded = config();
+    await ensureDaemon(loaded);
+    const show = () => call(loaded, 'job/show', { id }) as ReturnType<Parameters<typeof watchJob>[0]>;
+    const job = await watchJob(show, { json: Boolean(globals().json), tty: Boolean(process.stdout.isTTY) });
+    if (job.status === 'failed') {
+      if (!globals().json) process.stderr.write(`hearth: job ${job.id} failed: ${job.error ?? 'no reason given'}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program.commands
+  .find((c) => c.name() === 'backup')!
+  .commands.find((c) => c.name() === 'restore')!
+  .option(
+    '--repo <repository>',
+    'bring a whole Hearth back into the empty home given by --home, from this repository: an absolute path, or b2:BUCKET (with B2_ACCOUNT_ID and B2_ACCOUNT_KEY set)',
+  )
+  .option('--password-file <file>', "with --repo: the repository's password file (backup/settings says where it was kept)")
+  .action(async (positional: string[], opts: { snapshot?: string; repo?: string; passwordFile?: string }) => {
+    const snapshot = opts.snapshot ?? positional[0];
+    if (!snapshot) throw new CliError('cli:badParams', 'give the snapshot to restore, as backup list shows it');
+    if (opts.repo === undefined) {
+      const loaded = config();
+      await ensureDaemon(loaded);
+      return output('backup/restore', await call(loaded, 'backup/restore', { snapshot }));
+    }
+    const { restoreIntoHome, checkRepoPath } = await import('../features/backups/service.js');
+    const home = globals().home;
+    if (!home) throw new CliError('cli:badParams', '--repo restores into a new home: give it with --home DIR');
+    if (!opts.passwordFile) throw new CliError('cli:badParams', "--repo needs --password-file, the repository's password file");
+    const b2 = /^b2:([A-Za-z0-9-]{6,50})(:.*)?$/.exec(opts.repo);
+    const repository = b2
+      ? { kind: 'b2' as const, bucket: b2[1]!, accountId: process.env.B2_ACCOUNT_ID ?? '', accountKey: process.env.B2_ACCOUNT_KEY ?? '' }
+      : { kind: 'local' as const, path: checkRepoPath(opts.repo) };
+    if (repository.kind === 'b2' && (!repository.accountId || !repository.accountKey)) {
+      throw new CliError('cli:badParams', 'a B2 repository needs B2_ACCOUNT_ID and B2_ACCOUNT_KEY in the environment');
+    }
+    const result = await restoreIntoHome({ home, snapshot, repository, passwordFile: opts.passwordFile, say });
+    await output('', result);
+    say(`restored: start it with "hearth --home ${result.home} daemon start"`);
   });
 
 /**

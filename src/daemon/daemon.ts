@@ -25,6 +25,7 @@ import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, rowsInSqliteFile, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
+import { recoverJobs, stopJobs } from '../jobs/service.js';
 import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
 import { acmeDue, prepareTls, type TlsMaterial } from './tls.js';
 
@@ -325,6 +326,12 @@ export class Daemon {
       this.hearth.attachStore(store);
       // Before the store reports on: ready means the owner is known, or the setup code is in the home.
       await this.sayWhereToStart().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'cannot keep the setup code'));
+      // With migrations skipped the jobs table may not exist: the store still serves what it has.
+      const orphans = await recoverJobs(this.hearth).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'jobs left running could not be checked');
+        return 0;
+      });
+      if (orphans) this.log.warn({ jobs: orphans }, 'jobs left running by a daemon that stopped are marked failed');
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
       await this.warnIfHomeDbHasAccounts(target);
@@ -429,6 +436,7 @@ export class Daemon {
     await Promise.all([this.app?.close(), closed(this.socketServer), closed(this.tlsServer)]);
     clearTimeout(force);
     if (this.store) {
+      await stopJobs(this.hearth);
       components.set('store', 'stopping');
       await this.store.close();
     }

@@ -198,6 +198,28 @@ export const CONFIG_SCHEMA = Type.Object({
       { default: 'info', description: 'Least severe log level written: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.' },
     ),
   }),
+  backup: Type.Object({
+    restic: Type.String({ default: 'restic', minLength: 1, description: 'The restic executable (a name looked up in PATH, or an absolute path).' }),
+    paths: Type.Array(Type.String({ pattern: '^/', maxLength: 4096 }), {
+      default: [],
+      description:
+        "Absolute paths backed up besides Hearth's own data (its store, secrets and configuration, always included), e.g. the services' data directories. A restore puts them back in place.",
+    }),
+    stop_units: Type.Array(Type.String({ pattern: '^[a-zA-Z0-9@._:-]{1,128}$' }), {
+      default: [],
+      description: 'Units stopped before a restore writes the backed-up paths back, and started again after it (whether it succeeded or not).',
+    }),
+    service_stop: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+      default: ['systemctl', 'stop', '{unit}'],
+      minItems: 1,
+      description: "Command that stops one unit; `{unit}` is replaced by the unit's name, as a whole argument. An argv array, run without a shell.",
+    }),
+    service_start: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+      default: ['systemctl', 'start', '{unit}'],
+      minItems: 1,
+      description: "Command that starts one unit; `{unit}` is replaced by the unit's name, as a whole argument. An argv array, run without a shell.",
+    }),
+  }),
 });
 
 export type Config = Static<typeof CONFIG_SCHEMA>;
@@ -285,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     store: {},
     mail: {},
     log: {},
+    backup: {},
   }) as Config;
   const values = config as unknown as Record<string, Record<string, unknown>>;
 

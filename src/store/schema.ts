@@ -233,6 +233,23 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Long actions (0010): `log` is a JSON array of the last lines, `result` a JSON object or null. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  progress: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  log: string;
+  error: string | null;
+  result: string | null;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -252,4 +269,5 @@ export interface Database {
   two_factor_remember: TwoFactorRememberTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  jobs: JobsTable;
 }

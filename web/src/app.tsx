@@ -2,12 +2,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, errorText, login, loginWithPasskey, logout, onLoginNeeded, type LoginRequest } from './api';
 import { AccountPage } from './pages/account';
+import { BackupsPage } from './pages/backups';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
 import { InvitesPage } from './pages/invites';
 import { LogPage } from './pages/log';
 import { KeysPage } from './pages/keys';
 import { ProvidersPage } from './pages/providers';
+import { JobsPage } from './pages/jobs';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -32,6 +34,8 @@ const PAGES = [
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
   { path: 'invites', title: 'Invites', owner: true },
+  { path: 'jobs', title: 'Jobs', owner: true },
+  { path: 'backups', title: 'Backups', owner: true },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -185,6 +189,10 @@ export function App() {
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (
             <UsersPage me={me} />
+          ) : page === 'jobs' && me.role === 'maintainer' ? (
+            <JobsPage />
+          ) : page === 'backups' && me.role === 'maintainer' ? (
+            <BackupsPage />
           ) : (
             <Notice kind="info">This page is for the server's maintainers.</Notice>
           )}

@@ -11,6 +11,7 @@ import { HearthError } from '../../../kernel/errors.js';
 import { lenientJson } from '../../json.js';
 import { addRoutes, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 import { deviceTokenRoutes } from './auth-tokens.js';
+import { backupRoutes } from './backups.js';
 import { newDeviceRoutes } from './new-device.js';
 import { recoveryRoutes } from './recovery.js';
 import { userRoutes } from './users.js';
@@ -56,4 +57,5 @@ export async function restSurface(app: FastifyInstance, { hearth }: SurfaceOptio
   addRoutes(app, REST, newDeviceRoutes(hearth), opts);
   addRoutes(app, REST, recoveryRoutes(hearth), opts);
   addRoutes(app, REST, userRoutes(hearth), opts);
+  addRoutes(app, REST, backupRoutes(hearth), opts);
 }
