@@ -11,15 +11,27 @@ import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
 import { COMMANDS as PAIRING } from '../features/pairing/commands.js';
+import { MIGRATIONS as HOST_STATE_MIGRATIONS } from '../features/host-state/migrations.js';
 import { COMMANDS as ROLE_TOKENS } from '../features/role-tokens/commands.js';
 import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/migrations.js';
+import { COMMANDS as SSH } from '../features/ssh/commands.js';
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...SYSTEM, ...ACCOUNTS, ...CREDENTIALS, ...PAIRING, ...ROLE_TOKENS, ...LIMITS, ...CONSOLE_SESSIONS, ...VAULT];
+export const COMMANDS: readonly Command[] = [
+  ...SYSTEM,
+  ...ACCOUNTS,
+  ...CREDENTIALS,
+  ...PAIRING,
+  ...ROLE_TOKENS,
+  ...LIMITS,
+  ...CONSOLE_SESSIONS,
+  ...VAULT,
+  ...SSH,
+];
 
 /**
  * Every migration, in id order. Parts of one migration (0002 made several features' tables at
@@ -32,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...ROLE_TOKENS_MIGRATIONS,
   ...LIMITS_MIGRATIONS,
   ...VAULT_MIGRATIONS,
+  ...HOST_STATE_MIGRATIONS,
 ]);

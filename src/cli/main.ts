@@ -110,6 +110,8 @@ const GROUPS: Record<string, string> = {
   auth: 'the login log',
   web: "the web console's sessions: log in and out, list and end sessions, change the password",
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
+  ssh: "SSH on the server: sshd's settings, users' and root's public keys",
+  key: 'SSH public keys: list, add, delete',
 };
 
 function addCommand(cmd: Command): void {

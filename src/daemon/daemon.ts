@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
 import { accountsInStore } from '../features/accounts/service.js';
+import { followAccounts, startHostState } from '../features/host-state/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
 import { resolversFor } from '../http/authenticate.js';
@@ -91,6 +92,9 @@ export class Daemon {
         setTimeout(() => void this.stop('core/stop').then(() => opts.onStopped?.()), 5);
       },
     });
+    followAccounts(this.hearth);
+    this.hearth.hooks.onError = (err, e) =>
+      this.log.warn({ err: (err as Error).message, account: e.username, change: e.kind }, 'the host state did not follow an account change');
   }
 
   async start(): Promise<void> {
@@ -263,6 +267,7 @@ export class Daemon {
       this.hearth.attachStore(store);
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
+      await startHostState(this.hearth).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the host state could not be published'));
       await this.sayWhereToStart();
     } catch (err) {
       await store?.close().catch(() => {});

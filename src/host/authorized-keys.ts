@@ -33,7 +33,7 @@ export class AuthorizedKeysDir implements AuthorizedKeysWriter {
 
   async sync(byUser: ReadonlyMap<string, readonly string[]>): Promise<void> {
     for (const [user, lines] of byUser) await this.write(user, lines);
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(this.dir);
     } catch {

@@ -134,6 +134,34 @@ export interface VaultCiphersTable {
   deleted_at: number | null;
 }
 
+/** The server's desired settings, one JSON value per key (0006). */
+export interface HostSettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** SSH public keys: an account's, or root's (`scope` is the account's id, or `root`) (0006). */
+export interface SshKeysTable {
+  id: string;
+  scope: string;
+  account_id: string | null;
+  key_type: string;
+  /** `type base64`, without the comment. */
+  public_key: string;
+  comment: string;
+  /** `SHA256:…` of the key's blob, as ssh-keygen -l shows it. */
+  fingerprint: string;
+  created_at: number;
+}
+
+/** crypt(3) SHA-512 hashes for logging in to the server, kept only while `[host] system_logins` is on (0006). */
+export interface SystemPasswordsTable {
+  account_id: string;
+  crypt_hash: string;
+  updated_at: number;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -146,4 +174,7 @@ export interface Database {
   vault_devices: VaultDevicesTable;
   vault_folders: VaultFoldersTable;
   vault_ciphers: VaultCiphersTable;
+  host_settings: HostSettingsTable;
+  ssh_keys: SshKeysTable;
+  system_passwords: SystemPasswordsTable;
 }

@@ -197,39 +197,45 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   const hash = await hashPassword(p.pass);
   const now = h.clock.now();
 
-  return h.store.db.transaction().execute(async (tx) => {
-    const first = !(await repo.anyExists(tx));
-    let role: Role = p.role ?? 'creator';
-    if (first) {
-      role = 'maintainer';
-    } else if (!byMaintainer) {
-      if (p.role !== undefined && p.role !== 'creator') throw new HearthError('forbidden', 'only a maintainer may choose the role of a new account');
-      if (policy === 'closed') {
-        throw new HearthError(principal ? 'forbidden' : 'user:noAuth', 'registration is closed: a maintainer creates accounts');
+  return h.store.db
+    .transaction()
+    .execute(async (tx) => {
+      const first = !(await repo.anyExists(tx));
+      let role: Role = p.role ?? 'creator';
+      if (first) {
+        role = 'maintainer';
+      } else if (!byMaintainer) {
+        if (p.role !== undefined && p.role !== 'creator') throw new HearthError('forbidden', 'only a maintainer may choose the role of a new account');
+        if (policy === 'closed') {
+          throw new HearthError(principal ? 'forbidden' : 'user:noAuth', 'registration is closed: a maintainer creates accounts');
+        }
+        if (policy === 'invite') {
+          if (!p.invitecode) throw badRequest('registration needs an invite code: pass invitecode');
+          const spent = await consumeSecret(tx, 'invite', p.invitecode, now);
+          if (!spent) throw new HearthError('forbidden', 'the invite code is wrong, expired or used');
+        }
       }
-      if (policy === 'invite') {
-        if (!p.invitecode) throw badRequest('registration needs an invite code: pass invitecode');
-        const spent = await consumeSecret(tx, 'invite', p.invitecode, now);
-        if (!spent) throw new HearthError('forbidden', 'the invite code is wrong, expired or used');
+      if (await repo.byUsername(tx, username)) {
+        throw new HearthError('conflict', `account ${username} exists already`);
       }
-    }
-    if (await repo.byUsername(tx, username)) {
-      throw new HearthError('conflict', `account ${username} exists already`);
-    }
-    const row: AccountRow = {
-      id: newId(),
-      username,
-      password_hash: hash,
-      role,
-      full_name: p.full_name ?? '',
-      security_stamp: randomSecret(16),
-      created_at: now,
-      updated_at: now,
-      owner: first ? 1 : 0,
-    };
-    await repo.insert(tx, row);
-    return toAccount(row);
-  });
+      const row: AccountRow = {
+        id: newId(),
+        username,
+        password_hash: hash,
+        role,
+        full_name: p.full_name ?? '',
+        security_stamp: randomSecret(16),
+        created_at: now,
+        updated_at: now,
+        owner: first ? 1 : 0,
+      };
+      await repo.insert(tx, row);
+      return toAccount(row);
+    })
+    .then(async (account) => {
+      await h.hooks.account({ kind: 'created', accountId: account.id, username: account.username, password: p.pass });
+      return account;
+    });
 }
 
 /** Every account, the owner first (SelfPrivacy's app takes element 0 as the administrator). */
@@ -267,7 +273,10 @@ export async function checkLogin(h: Hearth, username: string, pass: string, from
     { ...from, username: logged, accountId: row?.id ?? null },
     async () => ((await verifyPassword(row?.password_hash ?? null, pass)) && row ? toAccount(row) : null),
     () => new HearthError('user:badLogin', 'wrong username or password'),
-  );
+  ).then(async (account) => {
+    await h.hooks.account({ kind: 'login', accountId: account.id, username: account.username, password: pass });
+    return account;
+  });
 }
 
 /**
@@ -305,6 +314,7 @@ export async function deleteAccount(h: Hearth, username: string): Promise<string
     }
     await repo.remove(tx, account.id);
   });
+  await h.hooks.account({ kind: 'deleted', accountId: account.id, username: account.username });
   return account.username;
 }
 

@@ -73,6 +73,7 @@ async function setPassword(h: Hearth, account: Account, newpass: string, keepCre
     await setPasswordHash(tx, account.id, hash, now);
     await revokeAccountCredentials(tx, account.id, keepCredentialId);
   });
+  await h.hooks.account({ kind: 'password', accountId: account.id, username: account.username, password: newpass });
 }
 
 /**

@@ -13,6 +13,7 @@ import { addRoutes, type SurfaceDescriptor, type SurfaceOptions } from '../../su
 import { deviceTokenRoutes } from './auth-tokens.js';
 import { newDeviceRoutes } from './new-device.js';
 import { recoveryRoutes } from './recovery.js';
+import { sshRoutes } from './ssh.js';
 import { userRoutes } from './users.js';
 import { versionRoutes } from './version.js';
 
@@ -56,4 +57,5 @@ export async function restSurface(app: FastifyInstance, { hearth }: SurfaceOptio
   addRoutes(app, REST, newDeviceRoutes(hearth), opts);
   addRoutes(app, REST, recoveryRoutes(hearth), opts);
   addRoutes(app, REST, userRoutes(hearth), opts);
+  addRoutes(app, REST, sshRoutes(hearth), opts);
 }
