@@ -9,11 +9,13 @@ import { COMMANDS as CREDENTIALS } from '../features/credentials/commands.js';
 import { MIGRATIONS as CREDENTIALS_MIGRATIONS } from '../features/credentials/migrations.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
+import { COMMANDS as MAIL } from '../features/mail/commands.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
 import { COMMANDS as PAIRING } from '../features/pairing/commands.js';
 import { MIGRATIONS as HOST_STATE_MIGRATIONS } from '../features/host-state/migrations.js';
 import { COMMANDS as ROLE_TOKENS } from '../features/role-tokens/commands.js';
 import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/migrations.js';
+import { COMMANDS as SERVICES } from '../features/services/commands.js';
 import { COMMANDS as SSH } from '../features/ssh/commands.js';
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
@@ -31,6 +33,8 @@ export const COMMANDS: readonly Command[] = [
   ...CONSOLE_SESSIONS,
   ...VAULT,
   ...SSH,
+  ...SERVICES,
+  ...MAIL,
 ];
 
 /**

@@ -112,6 +112,12 @@ const GROUPS: Record<string, string> = {
   vault: 'the password vault (Bitwarden): registration tokens, status, every vault, deletion',
   ssh: "SSH on the server: sshd's settings, users' and root's public keys",
   key: 'SSH public keys: list, add, delete',
+  service: "the server's services: list, status, enable, disable",
+  system: 'the server: time zone, automatic upgrades, versions; apply, upgrade, roll back, pull, reboot',
+  mail: "the mail server's DKIM key",
+  dkim: "the mail server's DKIM key: show, generate",
+  timezone: "the server's time zone: get, set",
+  'auto-upgrade': 'automatic upgrades: get, set',
 };
 
 function addCommand(cmd: Command): void {

@@ -72,7 +72,10 @@ interface StatusResult {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
   tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string } | null;
+  disk?: { state: string; volumes: { path: string; free: number; total: number; free_percent: number; state: string; error: string | null }[] };
 }
+
+const GIB = 1024 ** 3;
 
 /** Commands whose results read better in a shape of their own. */
 // Each renderer types the result of its own command; the table holds them all.
@@ -92,7 +95,12 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
           `  fingerprint  ${r.tls.ca_cert_fingerprint}`,
         ]
       : [];
-    return [`hearthd  ${r.status}`, ...lines, ...tls].join('\n');
+    const disks = (r.disk?.volumes ?? []).map((v) =>
+      v.error
+        ? `disk   ${v.path}  unknown (${v.error})`
+        : `disk   ${v.path}  ${(v.free / GIB).toFixed(1)} GiB free of ${(v.total / GIB).toFixed(1)} GiB (${v.free_percent}%)${v.state === 'warning' ? '  WARNING: low on space' : ''}`,
+    );
+    return [`hearthd  ${r.status}`, ...lines, ...tls, ...disks].join('\n');
   },
   'device/pair': pairing,
   'device/list': (rows: { name: string; role: string; date: string; last_used: string | null; is_caller: boolean }[]) =>

@@ -92,7 +92,6 @@ export function parsePublicKey(input: unknown): ParsedKey {
   } catch {
     throw badRequest(`public_key: not a valid ${type} key`);
   }
-  // eslint-disable-next-line no-control-regex
   const comment = rest
     .join(' ')
     .replace(/[^\x20-\x7e]/g, '')

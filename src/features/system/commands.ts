@@ -2,8 +2,10 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableInteger, NullableString, Time } from '../../api/schemas.js';
+import { NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
 import * as system from './service.js';
+
+const AutoUpgrade = Type.Object({ enable: Type.Boolean(), allowReboot: Type.Boolean() });
 
 const ComponentState = Type.Object({ status: Type.String({ description: 'on, off, starting, stopping or failed' }), error: NullableString });
 
@@ -33,7 +35,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'core/status',
-    summary: 'State of the daemon and of each component',
+    summary: 'State of the daemon and of each component, and free space on the volumes',
     params: NoParams,
     result: Type.Object({
       status: Type.String({ description: 'on, starting, stopping or failed: the worst of the components' }),
@@ -48,6 +50,20 @@ export const COMMANDS: readonly Command[] = [
         }),
         Type.Null(),
       ]),
+      disk: Type.Object({
+        state: Type.String({ description: 'ok, warning (a volume has less free space than [host] disk_warning percent) or unknown' }),
+        volumes: Type.Array(
+          Type.Object({
+            path: Type.String(),
+            total: Type.Number({ description: 'bytes' }),
+            free: Type.Number({ description: 'bytes available to unprivileged users' }),
+            used: Type.Number({ description: 'bytes' }),
+            free_percent: Type.Number(),
+            state: Type.String({ description: 'ok, warning or unknown' }),
+            error: NullableString,
+          }),
+        ),
+      }),
     }),
     auth: need('auditor'),
     requires: [],
@@ -76,5 +92,46 @@ export const COMMANDS: readonly Command[] = [
     auth: need('maintainer'),
     requires: [],
     run: ({ hearth }) => system.stop(hearth),
+  }),
+  command({
+    path: 'system/timezone/get',
+    summary: "The server's time zone",
+    params: NoParams,
+    result: Type.Object({ timezone: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }) => ({ timezone: await system.getTimezone(hearth) }),
+  }),
+  command({
+    path: 'system/timezone/set',
+    summary: "Change the server's time zone (an IANA name, e.g. Europe/Berlin)",
+    params: Params({ timezone: Type.String({ description: 'an IANA time zone name, e.g. Europe/Berlin or UTC', maxLength: 100 }) }),
+    result: Type.Object({ timezone: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }, p) => ({ timezone: await system.setTimezone(hearth, p.timezone) }),
+  }),
+  command({
+    path: 'system/auto-upgrade/get',
+    summary: 'Automatic upgrades: enabled, and whether they may reboot the server',
+    params: NoParams,
+    result: AutoUpgrade,
+    auth: need('maintainer'),
+    run: ({ hearth }) => system.getAutoUpgrade(hearth),
+  }),
+  command({
+    path: 'system/auto-upgrade/set',
+    summary: 'Change automatic upgrades (only the settings given)',
+    params: Params({ enable: Type.Optional(Type.Boolean()), allowReboot: Type.Optional(Type.Boolean()) }),
+    result: AutoUpgrade,
+    auth: need('maintainer'),
+    run: ({ hearth }, p) => system.setAutoUpgrade(hearth, p),
+  }),
+  command({
+    path: 'system/version',
+    summary: "The server's kernel (as uname -a) and the runtime Hearth runs on",
+    params: NoParams,
+    result: Type.Object({ system_version: Type.String(), kernel: Type.String(), os_version: Type.String(), runtime: Type.String() }),
+    auth: need('maintainer'),
+    requires: [],
+    run: () => system.systemVersion(),
   }),
 ];
