@@ -15,7 +15,9 @@ import { runCommand, substitute } from '../../src/host/runner.js';
 import { StateFile, stateProblem } from '../../src/host/state-file.js';
 import { STATE_SCHEMA, type HostState } from '../../src/host/state-schema.js';
 import { StatusCommand } from '../../src/host/systemd.js';
+import { ConfigError, loadConfig } from '../../src/kernel/config.js';
 import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
+import { tempHome } from '../support/helpers.js';
 import { fakeHost } from '../support/fake-host.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGfT0x0fWvYqJ9lKmQ2cL8mC4A3ZlT0n2yq8ZV9r7aXx alice@laptop';
@@ -99,6 +101,17 @@ describe('host command runner', () => {
     const failing = await runCommand([f.script('bad', { code: 3, out: 'broken\n' })], { timeoutMs: 5000 });
     assert.equal(failing.code, 3);
     assert.equal(failing.stdout, 'broken\n');
+  });
+});
+
+describe('[host] config', () => {
+  it('refuses declared services whose unit or id could be more than a name', () => {
+    for (const bad of ['units = ["a; reboot"]', 'units = ["../x"]', 'units = ["-x"]', 'units = ["a b"]']) {
+      const home = tempHome(`[host]\nservices = [{ id = "x", name = "X", ${bad} }]\n`);
+      assert.throws(() => loadConfig({ HEARTH_HOME: home }), ConfigError, bad);
+    }
+    assert.throws(() => loadConfig({ HEARTH_HOME: tempHome('[host]\nservices = [{ id = "../x", name = "X", units = [] }]\n') }), ConfigError);
+    assert.throws(() => loadConfig({ HEARTH_HOME: tempHome('[host]\napply = []\n') }), ConfigError);
   });
 });
 

@@ -119,6 +119,9 @@ export function describeAccount(h: Hearth, a: Account): Static<typeof AccountVie
  * a name that could never be an account is one too.
  */
 export function normalizeUsername(h: Hearth, raw: string, param = 'username'): string {
+  // A NUL or a control character is never in a name (and PostgreSQL refuses NUL in text).
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(raw)) throw badRequest(`${param}: a name cannot hold control characters`);
   let name = raw.trim();
   const at = name.lastIndexOf('@');
   if (at >= 0) {
@@ -265,7 +268,8 @@ export async function checkLogin(h: Hearth, username: string, pass: string, from
   } catch {
     name = username;
   }
-  const row = await repo.byUsername(h.store.db, name);
+  // eslint-disable-next-line no-control-regex
+  const row = /[\x00-\x1f\x7f]/.test(name) ? undefined : await repo.byUsername(h.store.db, name);
   // What cannot be a username (a password typed in the wrong field, say) is not written to the log.
   const logged = name.length <= MAX_USERNAME && USERNAME.test(name) ? name : '(not a username)';
   return guarded(
