@@ -176,7 +176,7 @@ export const CONFIG_SCHEMA = Type.Object({
       Type.Object({
         id: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
         name: Type.String({ maxLength: 100 }),
-        units: Type.Array(Type.String({ pattern: '^(?!.*\.\.)[a-zA-Z0-9@_:][a-zA-Z0-9@._:-]{0,127}$' })),
+        units: Type.Array(Type.String({ pattern: '^(?!.*\\.\\.)[a-zA-Z0-9@_:][a-zA-Z0-9@._:-]{0,127}$' })),
       }),
       {
         default: [],
