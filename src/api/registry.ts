@@ -20,6 +20,8 @@ import { COMMANDS as SSH } from '../features/ssh/commands.js';
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
+import { COMMANDS as JOBS } from '../jobs/commands.js';
+import { MIGRATIONS as JOBS_MIGRATIONS } from '../jobs/migrations.js';
 import { joinMigrations, type Migration } from '../store/migrate.js';
 import type { Command } from './command.js';
 
@@ -35,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   ...SSH,
   ...SERVICES,
   ...MAIL,
+  ...JOBS,
 ];
 
 /**
@@ -49,4 +52,5 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...LIMITS_MIGRATIONS,
   ...VAULT_MIGRATIONS,
   ...HOST_STATE_MIGRATIONS,
+  ...JOBS_MIGRATIONS,
 ]);

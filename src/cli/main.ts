@@ -118,6 +118,7 @@ const GROUPS: Record<string, string> = {
   dkim: "the mail server's DKIM key: show, generate",
   timezone: "the server's time zone: get, set",
   'auto-upgrade': 'automatic upgrades: get, set',
+  job: 'long actions (backups, restores, applies): list them, follow one',
 };
 
 function addCommand(cmd: Command): void {
@@ -195,6 +196,23 @@ program.commands
       server: tls ? `${tls.url}/bitwarden` : null,
       trust: tls?.ca_cert_path ?? null,
     });
+  });
+
+program.commands
+  .find((c) => c.name() === 'job')!
+  .command('watch')
+  .description('follow a job to its end: a live progress bar on a terminal, plain lines otherwise, JSON lines with --json (exit 1 if it fails)')
+  .argument('<id>', "the job's id, as job list shows it")
+  .action(async (id: string) => {
+    const { watchJob } = await import('./jobs.js');
+    const loaded = config();
+    await ensureDaemon(loaded);
+    const show = () => call(loaded, 'job/show', { id }) as ReturnType<Parameters<typeof watchJob>[0]>;
+    const job = await watchJob(show, { json: Boolean(globals().json), tty: Boolean(process.stdout.isTTY) });
+    if (job.status === 'failed') {
+      if (!globals().json) process.stderr.write(`hearth: job ${job.id} failed: ${job.error ?? 'no reason given'}\n`);
+      process.exitCode = 1;
+    }
   });
 
 /**

@@ -129,6 +129,15 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
       ['ADDRESS', (e) => e.address],
       ['REASON', (e) => e.reason],
     ]),
+  'job/list': (rows: { id: string; kind: string; status: string; progress: number | null; started_at: string | null; finished_at: string | null }[]) =>
+    table(rows, [
+      ['ID', (j) => j.id],
+      ['KIND', (j) => j.kind],
+      ['STATUS', (j) => j.status],
+      ['PROGRESS', (j) => (j.progress === null ? '-' : `${j.progress}%`)],
+      ['STARTED', (j) => when(j.started_at)],
+      ['ENDED', (j) => when(j.finished_at)],
+    ]),
   'bonafide/user/list': (rows: { username: string; role: string; owner: boolean; full_name: string | null; created_at: string }[]) =>
     table(rows, [
       ['USERNAME', (a) => a.username],

@@ -23,6 +23,7 @@ import { Hearth } from '../kernel/hearth.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { openStore, storeTarget, type Store } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
+import { recoverJobs, stopJobs } from '../jobs/service.js';
 import { ensureAuthToken, ensureHome, ensureTokenKey, removeOwnPidFile, writePidFile } from './home.js';
 import { prepareTls, type TlsMaterial } from './tls.js';
 
@@ -265,6 +266,8 @@ export class Daemon {
       if (this.stopping) return void (await store.close());
       this.store = store;
       this.hearth.attachStore(store);
+      const orphans = await recoverJobs(this.hearth);
+      if (orphans) this.log.warn({ jobs: orphans }, 'jobs left running by a daemon that stopped are marked failed');
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
       await startHostState(this.hearth).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the host state could not be published'));
@@ -332,6 +335,7 @@ export class Daemon {
     await Promise.all([this.app?.close(), closed(this.socketServer), closed(this.tlsServer)]);
     clearTimeout(force);
     if (this.store) {
+      await stopJobs(this.hearth);
       components.set('store', 'stopping');
       await this.store.close();
     }

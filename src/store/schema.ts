@@ -162,6 +162,23 @@ export interface SystemPasswordsTable {
   updated_at: number;
 }
 
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Long actions (0006): `log` is a JSON array of the last lines, `result` a JSON object or null. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  progress: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  log: string;
+  error: string | null;
+  result: string | null;
+}
+
 export interface Database {
   hearth_migrations: MigrationsTable;
   accounts: AccountsTable;
@@ -177,4 +194,5 @@ export interface Database {
   host_settings: HostSettingsTable;
   ssh_keys: SshKeysTable;
   system_passwords: SystemPasswordsTable;
+  jobs: JobsTable;
 }

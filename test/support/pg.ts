@@ -10,7 +10,7 @@ export const PG_BASE = process.env.HEARTH_TEST_PG ?? 'postgres://postgres@127.0.
 let reachable: Promise<boolean> | null = null;
 export function pgReachable(): Promise<boolean> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 10000 });
     try {
       await client.connect();
       await client.end();
