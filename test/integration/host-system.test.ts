@@ -139,6 +139,44 @@ forEachStore('services and system settings', (store) => {
     assert.equal(s.body.result.disk.state, 'unknown');
   });
 
+  store.it('apply, upgrade, rollback, pull and reboot run their configured argv as jobs; GET and POST both start them', async () => {
+    const cases: [string, string, string, string[]][] = [
+      ['POST', '/system/configuration/apply', 'nixos-rebuild', ['switch']],
+      ['GET', '/system/configuration/upgrade', 'nixos-rebuild', ['switch', '--upgrade']],
+      ['GET', '/system/configuration/rollback', 'nixos-rebuild', ['switch', '--rollback']],
+      ['POST', '/system/configuration/pull', 'git', ['-C', '/etc/nixos', 'pull']],
+      ['GET', '/system/reboot', 'reboot', []],
+    ];
+    for (const [method, path, script, argv] of cases) {
+      const before = f.calls(script).length;
+      const r = await rest(d, global, method, path);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.status, 0);
+      const job = await finished(r.body.job);
+      assert.equal(job.status, 'succeeded', JSON.stringify(job));
+      assert.ok(job.log.includes(`${script} done`), JSON.stringify(job.log));
+      assert.deepEqual(f.calls(script).slice(before), [argv]);
+    }
+  });
+
+  store.it('service/enable with apply starts the apply job', async () => {
+    const before = f.calls('nixos-rebuild').length;
+    const r = await call({ url: d.url }, 'service/enable', { id: 'nextcloud', apply: true }, { headers: global });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal((await finished(r.body.result.job)).status, 'succeeded');
+    assert.deepEqual(f.calls('nixos-rebuild').slice(before), [['switch']]);
+    assert.deepEqual(readState(f).services.nextcloud, { enable: true });
+  });
+
+  async function finished(id: string): Promise<any> {
+    for (let i = 0; i < 400; i++) {
+      const r = await call({ url: d.url }, 'job/show', { id }, { headers: global });
+      if (r.body.result.status === 'succeeded' || r.body.result.status === 'failed') return r.body.result;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`job ${id} did not finish`);
+  }
+
   store.it('every route needs a maintainer', async () => {
     const routes: [string, string, unknown?][] = [
       ['GET', '/services/status'],
@@ -151,6 +189,9 @@ forEachStore('services and system settings', (store) => {
       ['GET', '/system/version'],
       ['GET', '/system/pythonVersion'],
       ['GET', '/services/mailserver/dkim'],
+      ['GET', '/system/configuration/apply'],
+      ['POST', '/system/configuration/apply'],
+      ['GET', '/system/reboot'],
       ['GET', '/services/ssh'],
       ['PUT', '/services/ssh', { enable: true }],
       ['POST', '/services/ssh/enable'],
@@ -172,5 +213,39 @@ forEachStore('services and system settings', (store) => {
     ]) {
       assert.equal((await call({ url: d.url }, path, path === 'service/enable' ? { id: 'gitea' } : {}, { headers: bob })).status, 403, path);
     }
+  });
+});
+
+forEachStore('host actions that fail or take long', (store) => {
+  store.it('a failing command fails its job with why; a second rebuild while one runs is a 409', async () => {
+    const f = fakeHost();
+    const slow = f.script('slow-rebuild', { sleepMs: 1500 });
+    const failing = f.script('failing-rebuild', { code: 3, out: 'error: something broke\n' });
+    const d = await store.startInProcess({
+      toml: f
+        .toml(`apply = [${JSON.stringify(slow)}, "switch"]\nupgrade = [${JSON.stringify(failing)}, "switch", "--upgrade"]`)
+        .replace(/^apply = .*\n/m, '')
+        .replace(/^upgrade = .*\n/m, ''),
+    });
+    const global = { 'x-hearth-auth': d.token };
+    const started = await rest(d, global, 'POST', '/system/configuration/apply');
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const again = await rest(d, global, 'POST', '/system/configuration/upgrade');
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    assert.equal((await call({ url: d.url }, 'system/apply', {}, { headers: global })).status, 409);
+    const show = async (id: string) => (await call({ url: d.url }, 'job/show', { id }, { headers: global })).body.result;
+    for (let i = 0; i < 200 && !['succeeded', 'failed'].includes((await show(started.body.job)).status); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await show(started.body.job)).status, 'succeeded');
+    const up = await call({ url: d.url }, 'system/upgrade', {}, { headers: global });
+    assert.equal(up.status, 200);
+    let job: any;
+    for (let i = 0; i < 200; i++) {
+      job = await show(up.body.result.job.id);
+      if (job.status === 'failed' || job.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(job.status, 'failed');
+    assert.match(job.error, /exited with 3/);
+    assert.ok(job.log.includes('error: something broke'));
   });
 });

@@ -7,7 +7,13 @@ import * as services from './service.js';
 
 const Id = Type.String({ description: 'the service, e.g. gitea (see service list)', maxLength: 64 });
 const State = Type.String({ description: 'active, reloading, inactive, failed, activating, deactivating, or unknown when the status command cannot tell' });
-const Changed = Type.Object({ id: Type.String(), name: Type.String(), enabled: Type.Boolean() });
+const Changed = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  job: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'the apply job started, with apply' }),
+});
+const Apply = Type.Optional(Type.Boolean({ description: 'then start system apply (default: only the state file changes)' }));
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -40,17 +46,17 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'service/enable',
     summary: 'Enable a service in the state file (system apply puts it into effect)',
-    params: Params({ id: Id }),
+    params: Params({ id: Id, apply: Apply }),
     result: Changed,
     auth: need('maintainer'),
-    run: ({ hearth }, p) => services.setEnabled(hearth, p.id, true),
+    run: ({ hearth }, p) => services.setEnabled(hearth, p.id, true, p.apply),
   }),
   command({
     path: 'service/disable',
     summary: 'Disable a service in the state file (system apply puts it into effect)',
-    params: Params({ id: Id }),
+    params: Params({ id: Id, apply: Apply }),
     result: Changed,
     auth: need('maintainer'),
-    run: ({ hearth }, p) => services.setEnabled(hearth, p.id, false),
+    run: ({ hearth }, p) => services.setEnabled(hearth, p.id, false, p.apply),
   }),
 ];

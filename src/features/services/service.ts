@@ -8,6 +8,7 @@ import { notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { hostOf, type UnitState } from '../../host/index.js';
 import * as state from '../host-state/service.js';
+import { startHostAction } from '../system/service.js';
 
 export interface ServiceDef {
   id: string;
@@ -51,12 +52,21 @@ export async function list(h: Hearth): Promise<{ id: string; name: string; enabl
   return services(h).map((s) => ({ id: s.id, name: s.name, enabled: flags[s.id] === true, units: s.units }));
 }
 
-/** Writes the flag to the state file (applying the configuration is a separate step). */
-export async function setEnabled(h: Hearth, id: string, enabled: boolean): Promise<{ id: string; name: string; enabled: boolean }> {
+/**
+ * Writes the flag to the state file; with `apply`, then starts the apply job (else applying is a
+ * separate step, as SelfPrivacy's clients expect).
+ */
+export async function setEnabled(
+  h: Hearth,
+  id: string,
+  enabled: boolean,
+  apply = false,
+): Promise<{ id: string; name: string; enabled: boolean; job: string | null }> {
   const s = find(h, id);
   const flags = await state.getSetting(h, 'services');
   await state.setSetting(h, 'services', { ...flags, [s.id]: enabled });
-  return { id: s.id, name: s.name, enabled };
+  const job = apply ? (await startHostAction(h, 'apply')).job.id : null;
+  return { id: s.id, name: s.name, enabled, job };
 }
 
 /** The worst state of several units: failed, then unknown, then anything not active, else active. */

@@ -3,7 +3,17 @@ import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
+import { JobView } from '../../jobs/commands.js';
+import { HOST_ACTIONS, type HostAction } from '../../host/index.js';
 import * as system from './service.js';
+
+const ACTION_SUMMARIES: Record<HostAction, string> = {
+  apply: 'Apply the state file to the server ([host] apply, e.g. nixos-rebuild switch), as a job',
+  upgrade: 'Upgrade the operating system and apply ([host] upgrade), as a job',
+  rollback: 'Go back to the previous configuration ([host] rollback), as a job',
+  pull: 'Pull the configuration repository ([host] pull), as a job',
+  reboot: 'Reboot the server ([host] reboot), as a job',
+};
 
 const AutoUpgrade = Type.Object({ enable: Type.Boolean(), allowReboot: Type.Boolean() });
 
@@ -134,4 +144,14 @@ export const COMMANDS: readonly Command[] = [
     requires: [],
     run: () => system.systemVersion(),
   }),
+  ...HOST_ACTIONS.map((action: HostAction) =>
+    command({
+      path: `system/${action}`,
+      summary: ACTION_SUMMARIES[action],
+      params: NoParams,
+      result: Type.Object({ message: Type.String(), job: JobView }),
+      auth: need('maintainer'),
+      run: ({ hearth }) => system.startHostAction(hearth, action),
+    }),
+  ),
 ];

@@ -4,8 +4,9 @@ import type { ComponentState, ComponentStatus } from '../../kernel/components.js
 import type { Hearth, TlsStatus } from '../../kernel/hearth.js';
 import { API_VERSION, VERSION_CORE } from '../../kernel/version.js';
 import { hostname, machine, release, type as osType, version as osVersion } from 'node:os';
-import { hostOf, type VolumeUsage } from '../../host/index.js';
-import { badRequest } from '../../kernel/errors.js';
+import { describeRun, hostOf, type HostAction, type VolumeUsage } from '../../host/index.js';
+import { activeJob, startJob, type JobView } from '../../jobs/service.js';
+import { badRequest, HearthError } from '../../kernel/errors.js';
 import { accountsInStore } from '../accounts/service.js';
 import * as hostState from '../host-state/service.js';
 import type { AutoUpgrade } from '../host-state/service.js';
@@ -106,4 +107,69 @@ export async function diskUsage(h: Hearth): Promise<{ state: 'ok' | 'warning' | 
   const volumes = await hostOf(h).disks.usage(h.config.host.volumes, h.config.host.disk_warning);
   const states = volumes.map((v) => v.state);
   return { state: states.includes('warning') ? 'warning' : states.includes('unknown') ? 'unknown' : 'ok', volumes };
+}
+
+// ---- the server: apply, upgrade, roll back, pull, reboot (jobs) ------------------------------
+
+const MESSAGES: Record<HostAction, string> = {
+  apply: 'System rebuild has started',
+  upgrade: 'System upgrade has started',
+  rollback: 'System rollback has started',
+  pull: 'Configuration pull has started',
+  reboot: 'System reboot has started',
+};
+
+const TITLES: Record<HostAction, string> = {
+  apply: 'Apply the configuration',
+  upgrade: 'Upgrade the system',
+  rollback: 'Roll back to the previous configuration',
+  pull: 'Pull the configuration repository',
+  reboot: 'Reboot the server',
+};
+
+/** Actions that rebuild the system: one of them at a time, whichever it is. */
+const REBUILDS: readonly HostAction[] = ['apply', 'upgrade', 'rollback'];
+
+/** Splits chunks of output into whole lines for the job's log (a partial line waits for its end). */
+function lineSplitter(emit: (line: string) => void) {
+  const rest = { stdout: '', stderr: '' };
+  return {
+    push(chunk: string, stream: 'stdout' | 'stderr') {
+      const text = rest[stream] + chunk;
+      const lines = text.split('\n');
+      rest[stream] = lines.pop()!.slice(-4096);
+      for (const l of lines) emit(l);
+    },
+    end() {
+      for (const s of ['stdout', 'stderr'] as const) if (rest[s]) emit(rest[s]);
+    },
+  };
+}
+
+/**
+ * Starts a host action (its `[host]` command) as a job of its kind: the command's output is the
+ * job's log; it fails when the command exits non-zero, cannot start, or runs past
+ * `[host] command_timeout`. 409 while a job of the kind (or, for apply/upgrade/rollback, of any
+ * of them) is queued or running.
+ */
+export async function startHostAction(h: Hearth, action: HostAction): Promise<{ message: string; job: JobView }> {
+  const rivals = REBUILDS.includes(action) ? REBUILDS : [action];
+  for (const kind of rivals) {
+    const other = await activeJob(h, kind);
+    if (other) throw new HearthError('conflict', `a ${kind} job is already ${other.status} (job ${other.id}); wait for it to end`, { job: other.id });
+  }
+  const job = await startJob(
+    h,
+    action,
+    async (ctx) => {
+      ctx.log(`running: ${h.config.host[action].join(' ')}`);
+      const lines = lineSplitter((l) => ctx.log(l));
+      const r = await hostOf(h).commands.run(action, { signal: ctx.signal, onOutput: (chunk, stream) => lines.push(chunk, stream) });
+      lines.end();
+      if (r.error || r.code !== 0) throw new Error(describeRun(r));
+      return { exit_code: r.code };
+    },
+    { title: TITLES[action] },
+  );
+  return { message: MESSAGES[action], job };
 }

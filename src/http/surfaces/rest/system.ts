@@ -2,16 +2,39 @@
 import { Type } from '@sinclair/typebox';
 import { need } from '../../../auth/policy.js';
 import { dkimRecord } from '../../../features/mail/service.js';
-import { getAutoUpgrade, getTimezone, setAutoUpgrade, setTimezone, systemVersion } from '../../../features/system/service.js';
+import { getAutoUpgrade, getTimezone, setAutoUpgrade, setTimezone, startHostAction, systemVersion } from '../../../features/system/service.js';
+import type { HostAction } from '../../../host/index.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 
 const TimezoneBody = Type.Object({ timezone: Type.String({ maxLength: 100 }) });
 const AutoUpgradeBody = Type.Object({ enable: Type.Optional(Type.Boolean()), allowReboot: Type.Optional(Type.Boolean()) });
 
+/** SelfPrivacy's paths of the host actions. */
+const ACTION_URLS: [HostAction, string][] = [
+  ['apply', '/system/configuration/apply'],
+  ['upgrade', '/system/configuration/upgrade'],
+  ['rollback', '/system/configuration/rollback'],
+  ['pull', '/system/configuration/pull'],
+  ['reboot', '/system/reboot'],
+];
+
 export function systemRoutes(hearth: Hearth): RouteDef[] {
   const maintainer = need('maintainer');
   return [
+    // SelfPrivacy's clients start these with GET; POST is accepted too. Either needs a maintainer's credential.
+    ...ACTION_URLS.map(([action, url]) =>
+      route({
+        method: ['GET', 'POST'],
+        url,
+        auth: maintainer,
+        summary: `Start the ${action} job (GET for SelfPrivacy's clients; POST is the same); 409 while one runs`,
+        handler: async () => {
+          const { message, job } = await startHostAction(hearth, action);
+          return { status: 0, message, job: job.id };
+        },
+      }),
+    ),
     route({ method: 'GET', url: '/system/configuration/timezone', auth: maintainer, summary: "The server's time zone", handler: () => getTimezone(hearth) }),
     route({
       method: 'PUT',
