@@ -4,6 +4,8 @@ import { call, errorText, login, logout, onLoginNeeded, type LoginRequest } from
 import { AccountPage } from './pages/account';
 import { DashboardPage } from './pages/dashboard';
 import { DevicesPage } from './pages/devices';
+import { ServerPage } from './pages/server';
+import { SshPage } from './pages/ssh';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -24,6 +26,8 @@ const PAGES = [
   { path: 'vault', title: 'Vault', owner: false },
   { path: 'tokens', title: 'API tokens', owner: true },
   { path: 'users', title: 'Users', owner: true },
+  { path: 'ssh', title: 'SSH keys', owner: false },
+  { path: 'server', title: 'Server', owner: true },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -158,6 +162,10 @@ export function App() {
             <TokensPage />
           ) : page === 'users' && me.role === 'maintainer' ? (
             <UsersPage me={me} />
+          ) : page === 'ssh' ? (
+            <SshPage me={me} />
+          ) : page === 'server' && me.role === 'maintainer' ? (
+            <ServerPage />
           ) : (
             <Notice kind="info">This page is for the server's maintainers.</Notice>
           )}
