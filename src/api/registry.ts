@@ -14,10 +14,14 @@ import { COMMANDS as PROVIDERS } from '../features/providers/commands.js';
 import { MIGRATIONS as PROVIDERS_MIGRATIONS } from '../features/providers/migrations.js';
 import { COMMANDS as LIMITS } from '../features/limits/commands.js';
 import { MIGRATIONS as LIMITS_MIGRATIONS } from '../features/limits/migrations.js';
+import { COMMANDS as MAIL } from '../features/mail/commands.js';
 import { MIGRATIONS as SECRETS_MIGRATIONS } from '../features/one-time-secrets/migrations.js';
 import { COMMANDS as PAIRING } from '../features/pairing/commands.js';
+import { MIGRATIONS as HOST_STATE_MIGRATIONS } from '../features/host-state/migrations.js';
 import { COMMANDS as ROLE_TOKENS } from '../features/role-tokens/commands.js';
 import { MIGRATIONS as ROLE_TOKENS_MIGRATIONS } from '../features/role-tokens/migrations.js';
+import { COMMANDS as SERVICES } from '../features/services/commands.js';
+import { COMMANDS as SSH } from '../features/ssh/commands.js';
 import { COMMANDS as SYSTEM } from '../features/system/commands.js';
 import { COMMANDS as VAULT } from '../features/vault/commands.js';
 import { MIGRATIONS as VAULT_MIGRATIONS } from '../features/vault/migrations.js';
@@ -42,6 +46,9 @@ export const COMMANDS: readonly Command[] = [
   ...MAIL_STATUS,
   ...PROVIDERS,
   ...TWO_FACTOR,
+  ...SSH,
+  ...SERVICES,
+  ...MAIL,
   ...JOBS,
   ...BACKUPS,
 ];
@@ -60,5 +67,6 @@ export const MIGRATIONS: readonly Migration[] = joinMigrations([
   ...KEYS_MIGRATIONS,
   ...PROVIDERS_MIGRATIONS,
   ...TWO_FACTOR_MIGRATIONS,
+  ...HOST_STATE_MIGRATIONS,
   ...JOBS_MIGRATIONS,
 ]);

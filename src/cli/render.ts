@@ -98,8 +98,11 @@ interface StatusResult {
   childrenStatus: Record<string, { status: string; error: string | null }>;
   tls?: { url: string; ca_cert_fingerprint: string; ca_cert_path: string | null; cert_path: string; issuer?: string; not_after?: string } | null;
   acme?: { directory: string; status: string; error: string | null; renew_at: string | null } | null;
+  disk?: { state: string; volumes: { path: string; free: number; total: number; free_percent: number; state: string; error: string | null }[] };
   warnings?: string[];
 }
+
+const GIB = 1024 ** 3;
 
 /** Commands whose results read better in a shape of their own. */
 // Each renderer types the result of its own command; the table holds them all.
@@ -127,8 +130,13 @@ export const RENDERERS: Record<string, (result: any) => string | Promise<string>
           ...(r.acme.error ? [`  last error   ${r.acme.error}`] : []),
         ]
       : [];
+    const disks = (r.disk?.volumes ?? []).map((v) =>
+      v.error
+        ? `disk   ${v.path}  unknown (${v.error})`
+        : `disk   ${v.path}  ${(v.free / GIB).toFixed(1)} GiB free of ${(v.total / GIB).toFixed(1)} GiB (${v.free_percent}%)${v.state === 'warning' ? '  WARNING: low on space' : ''}`,
+    );
     const warnings = (r.warnings ?? []).map((w) => `warning: ${w}`);
-    return [`hearthd  ${r.status}`, ...lines, ...tls, ...acme, ...warnings].join('\n');
+    return [`hearthd  ${r.status}`, ...lines, ...tls, ...acme, ...disks, ...warnings].join('\n');
   },
   'device/pair': pairing,
   '2fa/totp/setup': totpSetup,

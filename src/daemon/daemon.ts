@@ -13,6 +13,7 @@ import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
 import { accountsInStore, knownOwner } from '../features/accounts/service.js';
 import { adoptForOwner } from '../features/credentials/service.js';
+import { followAccounts, startHostState } from '../features/host-state/service.js';
 import { deriveRoleTokenKey } from '../features/role-tokens/service.js';
 import { deriveTwoFactorKey } from '../features/two-factor/service.js';
 import { deriveVaultJwtKey } from '../features/vault/service.js';
@@ -97,6 +98,9 @@ export class Daemon {
         setTimeout(() => void this.stop('core/stop').then(() => opts.onStopped?.()), 5);
       },
     });
+    followAccounts(this.hearth);
+    this.hearth.hooks.onError = (err, e) =>
+      this.log.warn({ err: (err as Error).message, account: e.username, change: e.kind }, 'the host state did not follow an account change');
   }
 
   async start(): Promise<void> {
@@ -334,6 +338,7 @@ export class Daemon {
       if (orphans) this.log.warn({ jobs: orphans }, 'jobs left running by a daemon that stopped are marked failed');
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
+      await startHostState(this.hearth).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the host state could not be published'));
       await this.warnIfHomeDbHasAccounts(target);
     } catch (err) {
       await store?.close().catch(() => {});

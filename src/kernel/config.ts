@@ -13,6 +13,10 @@ import { parse as parseToml } from 'smol-toml';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A host command: an argv array run without a shell; a `{placeholder}` argument is replaced whole. */
+const Argv = (def: string[], description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { default: def, minItems: 1, description: `${description} An argv array, run without a shell.` });
+
 export const CONFIG_SCHEMA = Type.Object({
   server: Type.Object({
     listen: Type.String({
@@ -192,6 +196,63 @@ export const CONFIG_SCHEMA = Type.Object({
       description: 'Seconds each probe (connect, greeting, and for IMAP the unread count) may take before it is reported `failed`.',
     }),
   }),
+  host: Type.Object({
+    apply: Argv(['nixos-rebuild', 'switch'], "Command that applies the state file to the server (the operating system's configuration reads it)."),
+    upgrade: Argv(['nixos-rebuild', 'switch', '--upgrade'], 'Command that upgrades the operating system and applies the configuration.'),
+    rollback: Argv(['nixos-rebuild', 'switch', '--rollback'], 'Command that goes back to the previous configuration.'),
+    reboot: Argv(['systemctl', 'reboot'], 'Command that reboots the server.'),
+    pull: Argv(['git', '-C', '/etc/nixos', 'pull', '--ff-only'], "Command that pulls the operating system's configuration repository."),
+    service_status: Argv(
+      ['systemctl', 'is-active', '{unit}'],
+      "Command that prints the state of one unit (`active`, `inactive`, `failed`, …); `{unit}` is replaced by the unit's name, as a whole argument.",
+    ),
+    command_timeout: Type.Integer({
+      default: 3600,
+      minimum: 1,
+      description: 'Seconds a host command (apply, upgrade, …) may run before it is stopped; `service_status` gets at most 10.',
+    }),
+    state_file: Type.String({
+      default: '/etc/nixos/userdata/hearth.json',
+      description:
+        "The state file: the server's desired state (users, SSH keys, services, timezone, auto-upgrade) as JSON that the operating system's configuration reads (schema: docs/state-file.schema.json). Relative to the home or absolute. Written atomically, under `<state_file>.lock`.",
+    }),
+    authorized_keys_dir: Type.String({
+      default: '/etc/ssh/authorized_keys.d',
+      description:
+        "Directory of OpenSSH `authorized_keys` files, one per user named after the user (NixOS's sshd reads `/etc/ssh/authorized_keys.d/%u`). Relative to the home or absolute.",
+    }),
+    system_logins: Type.Boolean({
+      default: false,
+      description:
+        "Put a crypt(3) SHA-512 hash of each account's password in the state file, so the account can log in to the server itself (a second hash of the password, off by default). Computed in-process when the password is set or next used to log in.",
+    }),
+    services: Type.Array(
+      Type.Object({
+        id: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
+        name: Type.String({ maxLength: 100 }),
+        units: Type.Array(Type.String({ pattern: '^(?!.*\\.\\.)[a-zA-Z0-9@_:][a-zA-Z0-9@._:-]{0,127}$' })),
+      }),
+      {
+        default: [],
+        description:
+          'Services besides the built-in ones (mailserver, bitwarden, gitea, nextcloud, ocserv, pleroma, http), e.g. `[{ id = "jitsi", name = "Jitsi", units = ["jitsi-meet.service"] }]`.',
+      },
+    ),
+    dkim_dir: Type.String({
+      default: '/var/dkim',
+      description: "Directory of the mail server's DKIM keys: `<domain>.selector.txt` (the DNS record) and `<domain>.selector.key` (the private key).",
+    }),
+    volumes: Type.Array(Type.String(), {
+      default: ['/'],
+      description: 'Mount points whose free and used space `core/status` reports.',
+    }),
+    disk_warning: Type.Number({
+      default: 10,
+      minimum: 0,
+      maximum: 100,
+      description: 'A volume with less free space than this percentage of its size is reported as `warning`.',
+    }),
+  }),
   log: Type.Object({
     level: Type.Union(
       LOG_LEVELS.map((l) => Type.Literal(l)),
@@ -306,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     security: {},
     store: {},
     mail: {},
+    host: {},
     log: {},
     backup: {},
   }) as Config;

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Store } from '../store/db.js';
 import { Components } from './components.js';
 import { HearthError } from './errors.js';
+import { Hooks } from './hooks.js';
 
 /** Requests answered, per surface (native, health, docs, …), for `core/stats`. */
 export class RequestCounters {
@@ -56,6 +57,8 @@ export interface HearthOptions {
 export class Hearth {
   readonly components = new Components();
   readonly requests = new RequestCounters();
+  /** Account changes other features follow (the host state's users). */
+  readonly hooks = new Hooks();
   readonly startedAt: number;
   /** Set when a graceful stop begins: answers then close their connections. */
   stopping = false;

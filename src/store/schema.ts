@@ -233,6 +233,34 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+/** The server's desired settings, one JSON value per key (0006). */
+export interface HostSettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** SSH public keys: an account's, or root's (`scope` is the account's id, or `root`) (0006). */
+export interface SshKeysTable {
+  id: string;
+  scope: string;
+  account_id: string | null;
+  key_type: string;
+  /** `type base64`, without the comment. */
+  public_key: string;
+  comment: string;
+  /** `SHA256:…` of the key's blob, as ssh-keygen -l shows it. */
+  fingerprint: string;
+  created_at: number;
+}
+
+/** crypt(3) SHA-512 hashes for logging in to the server, kept only while `[host] system_logins` is on (0006). */
+export interface SystemPasswordsTable {
+  account_id: string;
+  crypt_hash: string;
+  updated_at: number;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** Long actions (0010): `log` is a JSON array of the last lines, `result` a JSON object or null. */
@@ -269,5 +297,8 @@ export interface Database {
   two_factor_remember: TwoFactorRememberTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  host_settings: HostSettingsTable;
+  ssh_keys: SshKeysTable;
+  system_passwords: SystemPasswordsTable;
   jobs: JobsTable;
 }

@@ -10,6 +10,8 @@ import { LogPage } from './pages/log';
 import { KeysPage } from './pages/keys';
 import { ProvidersPage } from './pages/providers';
 import { JobsPage } from './pages/jobs';
+import { ServerPage } from './pages/server';
+import { SshPage } from './pages/ssh';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
@@ -36,6 +38,8 @@ const PAGES = [
   { path: 'invites', title: 'Invites', owner: true },
   { path: 'jobs', title: 'Jobs', owner: true },
   { path: 'backups', title: 'Backups', owner: true },
+  { path: 'ssh', title: 'SSH keys', owner: false },
+  { path: 'server', title: 'Server', owner: true },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -193,6 +197,10 @@ export function App() {
             <JobsPage />
           ) : page === 'backups' && me.role === 'maintainer' ? (
             <BackupsPage />
+          ) : page === 'ssh' ? (
+            <SshPage me={me} />
+          ) : page === 'server' && me.role === 'maintainer' ? (
+            <ServerPage />
           ) : (
             <Notice kind="info">This page is for the server's maintainers.</Notice>
           )}

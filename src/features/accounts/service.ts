@@ -120,6 +120,9 @@ export function describeAccount(h: Hearth, a: Account): Static<typeof AccountVie
  * a name that could never be an account is one too.
  */
 export function normalizeUsername(h: Hearth, raw: string, param = 'username'): string {
+  // A NUL or a control character is never in a name (and PostgreSQL refuses NUL in text).
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(raw)) throw badRequest(`${param}: a name cannot hold control characters`);
   let name = raw.trim();
   const at = name.lastIndexOf('@');
   if (at >= 0) {
@@ -307,6 +310,7 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   // Its OpenPGP key pair is made in the background, under the password it was just given. Should
   // that not even start (a store without the keys table), keys/generate makes one later.
   await beginKeyPair(h, account, p.pass).catch(() => {});
+  await h.hooks.account({ kind: 'created', accountId: account.id, username: account.username, password: p.pass });
   return account;
 }
 
@@ -345,7 +349,8 @@ export async function checkLogin(h: Hearth, username: string, pass: string, from
   } catch {
     name = username;
   }
-  const row = await repo.byUsername(h.store.db, name);
+  // eslint-disable-next-line no-control-regex
+  const row = /[\x00-\x1f\x7f]/.test(name) ? undefined : await repo.byUsername(h.store.db, name);
   // What cannot be a username (a password typed in the wrong field, say) is not written to the log.
   const logged = name.length <= MAX_USERNAME && USERNAME.test(name) ? name : '(not a username)';
   const state: { refused: HearthError | null } = { refused: null };
@@ -362,6 +367,7 @@ export async function checkLogin(h: Hearth, username: string, pass: string, from
     () => state.refused?.code ?? null,
   );
   if (state.refused) throw state.refused;
+  await h.hooks.account({ kind: 'login', accountId: account.id, username: account.username, password: pass });
   return account;
 }
 
@@ -400,6 +406,7 @@ export async function deleteAccount(h: Hearth, username: string): Promise<string
     }
     await repo.remove(tx, account.id);
   });
+  await h.hooks.account({ kind: 'deleted', accountId: account.id, username: account.username });
   return account.username;
 }
 

@@ -101,6 +101,7 @@ async function setPassword(
     await rekey.write(tx);
   });
   await rekey.after();
+  await h.hooks.account({ kind: 'password', accountId: account.id, username: account.username, password: newpass });
 }
 
 /**

@@ -2,8 +2,20 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableInteger, NullableString, Time } from '../../api/schemas.js';
+import { NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
+import { JobView } from '../../jobs/commands.js';
+import { HOST_ACTIONS, type HostAction } from '../../host/index.js';
 import * as system from './service.js';
+
+const ACTION_SUMMARIES: Record<HostAction, string> = {
+  apply: 'Apply the state file to the server ([host] apply, e.g. nixos-rebuild switch), as a job',
+  upgrade: 'Upgrade the operating system and apply ([host] upgrade), as a job',
+  rollback: 'Go back to the previous configuration ([host] rollback), as a job',
+  pull: 'Pull the configuration repository ([host] pull), as a job',
+  reboot: 'Reboot the server ([host] reboot), as a job',
+};
+
+const AutoUpgrade = Type.Object({ enable: Type.Boolean(), allowReboot: Type.Boolean() });
 
 const ComponentState = Type.Object({ status: Type.String({ description: 'on, off, starting, stopping or failed' }), error: NullableString });
 
@@ -34,7 +46,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'core/status',
-    summary: 'State of the daemon and of each component',
+    summary: 'State of the daemon and of each component, and free space on the volumes',
     params: NoParams,
     result: Type.Object({
       status: Type.String({ description: 'on, starting, stopping or failed: the worst of the components' }),
@@ -69,6 +81,20 @@ export const COMMANDS: readonly Command[] = [
       warnings: Type.Array(Type.String(), {
         description: 'what the owner should fix that does not stop the daemon, one line each (e.g. plain HTTP listening beyond loopback, an empty store while hearth.db holds accounts)',
       }),
+      disk: Type.Object({
+        state: Type.String({ description: 'ok, warning (a volume has less free space than [host] disk_warning percent) or unknown' }),
+        volumes: Type.Array(
+          Type.Object({
+            path: Type.String(),
+            total: Type.Number({ description: 'bytes' }),
+            free: Type.Number({ description: 'bytes available to unprivileged users' }),
+            used: Type.Number({ description: 'bytes' }),
+            free_percent: Type.Number(),
+            state: Type.String({ description: 'ok, warning or unknown' }),
+            error: NullableString,
+          }),
+        ),
+      }),
     }),
     auth: need('auditor'),
     requires: [],
@@ -98,4 +124,55 @@ export const COMMANDS: readonly Command[] = [
     requires: [],
     run: ({ hearth }) => system.stop(hearth),
   }),
+  command({
+    path: 'system/timezone/get',
+    summary: "The server's time zone",
+    params: NoParams,
+    result: Type.Object({ timezone: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }) => ({ timezone: await system.getTimezone(hearth) }),
+  }),
+  command({
+    path: 'system/timezone/set',
+    summary: "Change the server's time zone (an IANA name, e.g. Europe/Berlin)",
+    params: Params({ timezone: Type.String({ description: 'an IANA time zone name, e.g. Europe/Berlin or UTC', maxLength: 100 }) }),
+    result: Type.Object({ timezone: Type.String() }),
+    auth: need('maintainer'),
+    run: async ({ hearth }, p) => ({ timezone: await system.setTimezone(hearth, p.timezone) }),
+  }),
+  command({
+    path: 'system/auto-upgrade/get',
+    summary: 'Automatic upgrades: enabled, and whether they may reboot the server',
+    params: NoParams,
+    result: AutoUpgrade,
+    auth: need('maintainer'),
+    run: ({ hearth }) => system.getAutoUpgrade(hearth),
+  }),
+  command({
+    path: 'system/auto-upgrade/set',
+    summary: 'Change automatic upgrades (only the settings given)',
+    params: Params({ enable: Type.Optional(Type.Boolean()), allowReboot: Type.Optional(Type.Boolean()) }),
+    result: AutoUpgrade,
+    auth: need('maintainer'),
+    run: ({ hearth }, p) => system.setAutoUpgrade(hearth, p),
+  }),
+  command({
+    path: 'system/version',
+    summary: "The server's kernel (as uname -a) and the runtime Hearth runs on",
+    params: NoParams,
+    result: Type.Object({ system_version: Type.String(), kernel: Type.String(), os_version: Type.String(), runtime: Type.String() }),
+    auth: need('maintainer'),
+    requires: [],
+    run: () => system.systemVersion(),
+  }),
+  ...HOST_ACTIONS.map((action: HostAction) =>
+    command({
+      path: `system/${action}`,
+      summary: ACTION_SUMMARIES[action],
+      params: NoParams,
+      result: Type.Object({ message: Type.String(), job: JobView }),
+      auth: need('maintainer'),
+      run: ({ hearth }) => system.startHostAction(hearth, action),
+    }),
+  ),
 ];

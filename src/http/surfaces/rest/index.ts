@@ -14,6 +14,9 @@ import { deviceTokenRoutes } from './auth-tokens.js';
 import { backupRoutes } from './backups.js';
 import { newDeviceRoutes } from './new-device.js';
 import { recoveryRoutes } from './recovery.js';
+import { serviceRoutes } from './services.js';
+import { sshRoutes } from './ssh.js';
+import { systemRoutes } from './system.js';
 import { userRoutes } from './users.js';
 import { versionRoutes } from './version.js';
 
@@ -58,4 +61,7 @@ export async function restSurface(app: FastifyInstance, { hearth }: SurfaceOptio
   addRoutes(app, REST, recoveryRoutes(hearth), opts);
   addRoutes(app, REST, userRoutes(hearth), opts);
   addRoutes(app, REST, backupRoutes(hearth), opts);
+  addRoutes(app, REST, sshRoutes(hearth), opts);
+  addRoutes(app, REST, serviceRoutes(hearth), opts);
+  addRoutes(app, REST, systemRoutes(hearth), opts);
 }
