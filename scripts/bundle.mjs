@@ -10,7 +10,18 @@ const common = {
   logLevel: 'warning',
   // Native or optional drivers, and libraries only some paths use (qrcode for one command, the
   // X.509 library only when a certificate has to be made, pino-pretty only on a terminal, the ACME client only with [server] acme_directory, openpgp only for keys), stay in node_modules, loaded when needed.
-  external: ['better-sqlite3', 'pg', '@node-rs/argon2', '@node-rs/bcrypt', 'qrcode', '@peculiar/x509', 'reflect-metadata', 'pino-pretty', 'acme-client', 'openpgp'],
+  external: [
+    'better-sqlite3',
+    'pg',
+    '@node-rs/argon2',
+    '@node-rs/bcrypt',
+    'qrcode',
+    '@peculiar/x509',
+    'reflect-metadata',
+    'pino-pretty',
+    'acme-client',
+    'openpgp',
+  ],
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
 };
 

@@ -79,7 +79,8 @@ export const COMMANDS: readonly Command[] = [
         { description: 'the ACME certificate, while [server] acme_directory is set' },
       ),
       warnings: Type.Array(Type.String(), {
-        description: 'what the owner should fix that does not stop the daemon, one line each (e.g. plain HTTP listening beyond loopback, an empty store while hearth.db holds accounts)',
+        description:
+          'what the owner should fix that does not stop the daemon, one line each (e.g. plain HTTP listening beyond loopback, an empty store while hearth.db holds accounts)',
       }),
       disk: Type.Object({
         state: Type.String({ description: 'ok, warning (a volume has less free space than [host] disk_warning percent) or unknown' }),
