@@ -5,13 +5,15 @@
  */
 import { Command as Program, Option } from 'commander';
 import type { TObject, TSchema } from '@sinclair/typebox';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paramNames } from '../api/command.js';
 import { buildParams, flagOf } from './params.js';
 import { COMMANDS } from '../api/registry.js';
 import type { Command } from '../api/command.js';
-import { ConfigError, defaultHome, loadConfig, type LoadedConfig } from '../kernel/config.js';
-import { runningPid } from '../daemon/home.js';
+import { ConfigError, defaultHome, loadConfig, parseListen, type LoadedConfig } from '../kernel/config.js';
+import { runningPid, SETUP_CODE_FILE } from '../daemon/home.js';
 import { checkNewPassword, hashPassword } from '../auth/passwords.js';
 import { HearthError } from '../kernel/errors.js';
 import { VERSION_CORE } from '../kernel/version.js';
@@ -312,7 +314,23 @@ async function startOrKeep(): Promise<number> {
     say(`hearthd started (pid ${pid}, log ${started.log})`);
   }
   await refuseFailedComponents(loaded, pid);
+  sayWhereToStart(loaded);
   return pid;
+}
+
+/** While no account exists, where the owner creates hers: the console link with the setup code, or the CLI. */
+function sayWhereToStart(loaded: LoadedConfig): void {
+  let code: string;
+  try {
+    code = readFileSync(join(loaded.home, SETUP_CODE_FILE), 'utf8').trim();
+  } catch {
+    return; // the owner exists (or the store is not this home's to claim)
+  }
+  const { public_url: publicUrl, listen } = loaded.config.server;
+  const { host, port } = parseListen(listen);
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const base = publicUrl.replace(/\/+$/, '') || `http://${local}:${port}`;
+  say(`no account yet: open ${base}/#setup=${code} to create the owner's account, or run "hearth bonafide user create NAME"`);
 }
 
 const daemon = program.command('daemon').description('start, stop, restart or inspect hearthd');
