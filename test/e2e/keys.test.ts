@@ -27,7 +27,7 @@ describe('the console: keys, mail and providers in Chromium', async () => {
     if (skip) return;
     mkdirSync(SHOTS, { recursive: true });
     d = await startInProcess({ env: { HEARTH_MAIL_SMTP_HOST: '127.0.0.1', HEARTH_MAIL_SMTP_PORT: '1', HEARTH_MAIL_TIMEOUT: '1' } });
-    assert.equal((await call(d, 'bonafide/user/create', { username: OWNER.username, pass: OWNER.password }, { noToken: true })).status, 200);
+    assert.equal((await call(d, 'bonafide/user/create', { username: OWNER.username, pass: OWNER.password })).status, 200); // the global token needs no setup code
     const login = await call(d, 'bonafide/user/authenticate', { username: OWNER.username, pass: OWNER.password }, { noToken: true });
     const headers = sessionAuth(OWNER.username, login.body.result.token);
     await waitFor('the key pair', async () => {

@@ -94,8 +94,9 @@ describe('hearth CLI: credentials', () => {
   it('device pair --json: only the result, no QR code', async () => {
     const r = await cli(['--json', 'device', 'pair']);
     const result = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(result).sort(), ['expires_at', 'expires_in', 'token']);
+    assert.deepEqual(Object.keys(result).sort(), ['expires_at', 'expires_in', 'link', 'token']);
     assert.equal(result.token.split(' ').length, 12);
+    assert.match(result.link, /^hearth:\/\/pair\?url=/, 'the link a remote device adds this server with');
   });
 
   it('recovery create, then recovery status', async () => {

@@ -82,7 +82,7 @@ describe('mail/status', () => {
   async function daemonWith(env: Record<string, string>) {
     const d = await startInProcess({ env });
     daemons.push(d);
-    assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass: 'correct horse battery' }, { noToken: true })).status, 200);
+    assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass: 'correct horse battery' })).status, 200); // the global token needs no setup code
     return d;
   }
 
