@@ -114,6 +114,11 @@ forEachStore('provider-sessions', (store) => {
     const carol = (await call(a, 'bonafide/user/authenticate', { username: 'carol', pass: PASS }, { noToken: true })).body.result;
     const other = await call(a, 'bonafide/provider/session', { domain: 'b.example' }, { noToken: true, headers: { authorization: carol.authorization } });
     assert.equal(other.status, 404, JSON.stringify(other.body));
+    // The CLI signs in at B too (the password read from stdin), replacing the kept session.
+    const cliLogin = await runCli(['--json', 'bonafide', 'user', 'authenticate', 'bob@b.example'], { HEARTH_HOME: a.home }, `${PASS}\n`);
+    assert.equal(cliLogin.code, 0, cliLogin.stderr);
+    assert.equal(JSON.parse(cliLogin.stdout).provider, 'b.example');
+    assert.notEqual(JSON.parse(cliLogin.stdout).token, login.token, 'a new session at B');
     // The CLI on A's home runs a command at B, as bob, over B's pinned CA.
     const cli = await runCli(['--json', '--provider', 'b.example', 'bonafide', 'user', 'active'], { HEARTH_HOME: a.home });
     assert.equal(cli.code, 0, cli.stderr);
