@@ -160,4 +160,25 @@ forEachStore('provider-sessions', (store) => {
     assert.match(down.body.error.message, /cannot reach fake\.example .*ECONNREFUSED.*nothing stored/);
     assert.equal((await session('fake.example')).status, 404);
   });
+
+  store.it("autoconf adds an unknown provider first, by provider/create's rules: a maintainer only; unreachable → 400; nothing stored", async () => {
+    const before = (await call(a, 'bonafide/provider/list', {})).body.result;
+    const plain = await call(a, 'bonafide/user/authenticate', { username: 'bob@nowhere.invalid', pass: PASS });
+    assert.equal(plain.status, 404);
+    assert.match(plain.body.error.message, /autoconf/);
+    const unreachable = await call(a, 'bonafide/user/authenticate', { username: 'bob@nowhere.invalid', pass: PASS, autoconf: true });
+    assert.equal(unreachable.status, 400, JSON.stringify(unreachable.body));
+    assert.match(unreachable.body.error.message, /cannot fetch the provider document from https:\/\/nowhere\.invalid\/provider\.json/);
+    assert.equal((await call(a, 'bonafide/user/create', { username: 'dave', pass: PASS })).status, 200);
+    const dave = (await call(a, 'bonafide/user/authenticate', { username: 'dave', pass: PASS }, { noToken: true })).body.result;
+    const notMaintainer = await call(
+      a,
+      'bonafide/user/authenticate',
+      { username: 'bob@nowhere.invalid', pass: PASS, autoconf: true },
+      { noToken: true, headers: { authorization: dave.authorization } },
+    );
+    assert.equal(notMaintainer.status, 403, JSON.stringify(notMaintainer.body));
+    assert.match(notMaintainer.body.error.message, /needs a maintainer/);
+    assert.deepEqual((await call(a, 'bonafide/provider/list', {})).body.result, before);
+  });
 });

@@ -82,6 +82,11 @@ export const COMMANDS: readonly Command[] = [
       username: Username(),
       pass: Password("the account's password"),
       otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+      autoconf: Type.Optional(
+        Type.Boolean({
+          description: 'for `user@provider`: add the provider first (as bonafide/provider/create, maintainers only) if it is not known yet',
+        }),
+      ),
     }),
     // The remote answer first: an answer with `provider` is serialized whole, as the provider gave it.
     result: Type.Union([

@@ -8,6 +8,7 @@
  * shown its CA's fingerprint to check and pass back.
  */
 import type { Principal } from '../../auth/principal.js';
+import { roleCovers } from '../../auth/roles.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { API_VERSION } from '../../kernel/version.js';
@@ -300,11 +301,26 @@ export interface RemoteLogin {
  * provider's native API, over HTTPS that trusts the pinned CA only; the session it answers is kept
  * here, its token sealed, for the caller. The caller gets the remote's answer and the provider.
  */
-export async function authenticateRemote(h: Hearth, principal: Principal | null, p: { username: string; pass: string; otp?: string }): Promise<RemoteLogin> {
+export async function authenticateRemote(
+  h: Hearth,
+  principal: Principal | null,
+  p: { username: string; pass: string; otp?: string; autoconf?: boolean },
+): Promise<RemoteLogin> {
   const who = remoteUser(h, p.username)!;
   const caller = callerKey(principal);
-  const row = await repo.find(h.store.db, who.domain);
-  if (!row) throw notFound(`${who.domain} is not this server's domain nor a known provider: add it with bonafide/provider/create`);
+  let row = await repo.find(h.store.db, who.domain);
+  if (!row && p.autoconf) {
+    // Bitmask's autoconf: a provider not seen before is added first, by the same rules as
+    // bonafide/provider/create (a maintainer's call: it makes this server fetch URLs; no trust on first use).
+    if (!principal || principal.credential.kind === 'role' || !roleCovers(principal.role, 'maintainer'))
+      throw new HearthError('forbidden', `adding ${who.domain} as a provider (autoconf) needs a maintainer; ask one to add it with bonafide/provider/create`);
+    await createProvider(h, { domain: who.domain });
+    row = await repo.find(h.store.db, who.domain);
+  }
+  if (!row)
+    throw notFound(
+      `${who.domain} is not this server's domain nor a known provider: add it with bonafide/provider/create (or pass autoconf to add it while signing in)`,
+    );
   const url = `${apiBase(row)}/API/bonafide/user/authenticate`;
   let r;
   try {
