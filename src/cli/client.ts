@@ -99,8 +99,21 @@ export function readToken(home: string): string {
 }
 
 /** Calls a native command and answers its result, or throws its error code and message. */
-export async function callCommand(ep: Endpoint, token: string, path: string, params: unknown, scheme: 'global' | 'bearer' = 'global'): Promise<unknown> {
-  const auth: Record<string, string> = !token ? {} : scheme === 'bearer' ? { authorization: `Bearer ${token}` } : { 'x-hearth-auth': token };
+export async function callCommand(
+  ep: Endpoint,
+  token: string,
+  path: string,
+  params: unknown,
+  scheme: 'global' | 'bearer' | 'authorization' = 'global',
+): Promise<unknown> {
+  // 'authorization': `token` is the whole Authorization header value (a login session's).
+  const auth: Record<string, string> = !token
+    ? {}
+    : scheme === 'bearer'
+      ? { authorization: `Bearer ${token}` }
+      : scheme === 'authorization'
+        ? { authorization: token }
+        : { 'x-hearth-auth': token };
   const res = await send(ep, 'POST', `/API/${path}`, params, auth);
   const err = res.body?.error;
   if (err) throw new CliError(String(err.code), String(err.message));

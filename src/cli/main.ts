@@ -18,7 +18,7 @@ import { checkNewPassword, hashPassword } from '../auth/passwords.js';
 import { HearthError } from '../kernel/errors.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { callCommand, CliError, endpointFor, isUsable, readToken, send, startDaemon } from './client.js';
-import { addRemoteCommands, callRemote } from './remote.js';
+import { addRemoteCommands, callProvider, callRemote } from './remote.js';
 import { render, RENDERERS } from './render.js';
 import { fillSecrets, SecretReader, SECRET_HELP } from './secrets.js';
 
@@ -27,6 +27,7 @@ interface GlobalOptions {
   home?: string;
   start?: boolean; // --no-start
   remote?: string;
+  provider?: string;
 }
 
 const program = new Program('hearth')
@@ -36,6 +37,10 @@ const program = new Program('hearth')
   .option('--home <dir>', 'the daemon home (default $HEARTH_HOME or ~/.config/hearth)')
   .option('--no-start', 'fail instead of starting the daemon when none answers')
   .option('--remote <name>', 'run the command on a remote server added with "hearth remote add" (over HTTPS, its certificate pinned)')
+  .option(
+    '--provider <domain>',
+    'run the command at a known provider (hearth provider create), signed in there with "hearth bonafide user authenticate user@DOMAIN" (over HTTPS, its CA pinned)',
+  )
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
     'after',
@@ -156,6 +161,8 @@ function addCommand(cmd: Command, words = cmd.path.split('/')): void {
     if (remote) return output(cmd.path, await callRemote(globals().home ?? defaultHome(), remote, cmd.path, params));
     const loaded = config();
     await ensureDaemon(loaded);
+    const provider = globals().provider;
+    if (provider) return output(cmd.path, await callProvider((path, p) => call(loaded, path, p), provider, cmd.path, params));
     await output(cmd.path, await call(loaded, cmd.path, params));
   });
 }

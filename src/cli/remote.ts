@@ -353,3 +353,35 @@ export function callRemote(home: string, name: string, path: string, params: unk
   const remote = getRemote(home, name);
   return callCommand(remoteEndpoint(remote), remote.token, path, params, 'bearer');
 }
+
+/** What the local daemon answers for `bonafide/provider/session`. */
+interface ProviderSession {
+  provider: string;
+  url: string;
+  ca_cert: string;
+  ca_cert_fingerprint: string;
+  authorization: string;
+}
+
+/**
+ * Runs one native command at a known provider (`hearth --provider DOMAIN …`): the local daemon
+ * keeps the provider list and the caller's session there (`bonafide/provider/session`); the call
+ * then goes straight to the provider's API over HTTPS that trusts the pinned CA only.
+ */
+export async function callProvider(
+  local: (path: string, params: unknown) => Promise<unknown>,
+  domain: string,
+  path: string,
+  params: unknown,
+): Promise<unknown> {
+  const s = (await local('bonafide/provider/session', { domain })) as ProviderSession;
+  const endpoint = remoteEndpoint({
+    url: s.url,
+    fingerprint: normalizeFingerprint(s.ca_cert_fingerprint),
+    ca: s.ca_cert,
+    token: '',
+    device: '',
+    added_at: '',
+  });
+  return callCommand(endpoint, s.authorization, path, params, 'authorization');
+}

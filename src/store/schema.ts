@@ -165,6 +165,19 @@ export interface OpenpgpKeysTable {
 }
 
 /** A known provider (0007): its document as fetched and the CA it is pinned to. */
+/** A session at another provider, for one caller here: its token sealed under the home's key. */
+export interface ProviderSessionsTable {
+  /** Who holds it here: `account:<id>`, or the credential (`<kind>:<id>`) of a caller with no account. */
+  caller: string;
+  provider: string;
+  /** The remote user, as the remote knows it. */
+  username: string;
+  /** The remote session token, sealed (AES-256-GCM). */
+  token: string;
+  expires_at: number | null;
+  created_at: number;
+}
+
 export interface ProvidersTable {
   domain: string;
   /** Where it was fetched from: `https://<domain>`, or the URL given. */
@@ -292,6 +305,7 @@ export interface Database {
   vault_ciphers: VaultCiphersTable;
   openpgp_keys: OpenpgpKeysTable;
   providers: ProvidersTable;
+  provider_sessions: ProviderSessionsTable;
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   two_factor_remember: TwoFactorRememberTable;

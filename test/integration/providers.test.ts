@@ -173,7 +173,8 @@ forEachStore('providers', (store) => {
     }
     assert.deepEqual(await list(), []);
     assert.equal((await call(a, 'bonafide/provider/create', { domain: bUrl }, { noToken: true })).status, 401);
-    assert.equal((await call(a, 'bonafide/user/create', { username: 'owner1', pass: 'correct horse battery' })).status, 200); // the global token needs no setup code
+    // The first account needs the setup code, or a maintainer's credential: the global token here.
+    assert.equal((await call(a, 'bonafide/user/create', { username: 'owner1', pass: 'correct horse battery' })).status, 200);
     assert.equal((await call(a, 'bonafide/user/create', { username: 'carol', pass: 'correct horse battery' })).status, 200);
     const login = await call(a, 'bonafide/user/authenticate', { username: 'carol', pass: 'correct horse battery' }, { noToken: true });
     const r = await call(

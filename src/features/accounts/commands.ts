@@ -7,6 +7,7 @@ import { NoParams, Otp, Params, Password, Role, Time, Username } from '../../api
 import type { Hearth } from '../../kernel/hearth.js';
 import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
 import { checkSignIn } from '../two-factor/service.js';
+import * as providers from '../providers/service.js';
 import * as accounts from './service.js';
 import { AccountView, type Account } from './service.js';
 
@@ -75,15 +76,31 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     path: 'bonafide/user/authenticate',
-    summary: 'Log in: a session token, used as `Authorization: Token base64(username:token)` (with otp where the account has a second factor)',
+    summary:
+      'Log in: a session token, used as `Authorization: Token base64(username:token)` (with otp where the account has a second factor); `user@provider` for a known provider signs in there and keeps the session here',
     params: Params({
       username: Username(),
       pass: Password("the account's password"),
       otp: Type.Optional(Otp('where the account has a second factor: a current authenticator code or a recovery code')),
+      autoconf: Type.Optional(
+        Type.Boolean({
+          description: 'for `user@provider`: add the provider first (as bonafide/provider/create, maintainers only) if it is not known yet',
+        }),
+      ),
     }),
-    result: LoginSession,
-    auth: PUBLIC,
-    run: async ({ hearth, address, surface, userAgent }, p) => {
+    // The remote answer first: an answer with `provider` is serialized whole, as the provider gave it.
+    result: Type.Union([
+      Type.Object(
+        { provider: Type.String({ description: 'the known provider signed in at (for `user@provider`)' }), token: Type.String() },
+        { additionalProperties: true, description: "at another provider: that provider's answer, and which provider; the session is kept here for the caller" },
+      ),
+      LoginSession,
+    ]),
+    // A credential presented counts: a session at another provider is kept for the caller.
+    auth: PUBLIC_IDENTIFIED,
+    run: async ({ hearth, principal, address, surface, userAgent }, p) => {
+      // user@provider, for a known provider that is not this server: sign in there, keep the session here.
+      if (providers.remoteUser(hearth, p.username)) return providers.authenticateRemote(hearth, principal, p);
       const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface });
       return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
     },

@@ -80,4 +80,21 @@ export const COMMANDS: readonly Command[] = [
     auth: need('maintainer'),
     run: async ({ hearth }, p) => ({ deleted: await providers.deleteProvider(hearth, p.domain) }),
   }),
+  command({
+    path: 'bonafide/provider/session',
+    summary:
+      "The caller's session at a known provider (from bonafide/user/authenticate as user@provider), with its API URL and pinned CA: how `hearth --provider DOMAIN` reaches it",
+    params: Params({ domain: Name }),
+    result: Type.Object({
+      provider: Type.String(),
+      url: Type.String({ description: "the provider's API (its document's api_uri)" }),
+      ca_cert: Type.String({ description: 'the pinned CA (PEM): trust only it' }),
+      ca_cert_fingerprint: Type.String(),
+      username: Type.String({ description: 'the user at the provider' }),
+      authorization: Type.String({ description: 'the Authorization header value to send to the provider', writeOnly: true }),
+      expires_at: NullableString,
+    }),
+    auth: need('consumer'),
+    run: ({ hearth, principal }, p) => providers.providerSession(hearth, principal, p.domain),
+  }),
 ];

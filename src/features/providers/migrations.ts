@@ -19,4 +19,22 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .execute();
     },
   },
+  {
+    id: '0012_provider_sessions',
+    needs: ['0007_providers'],
+    async up(db) {
+      // Sessions at other providers (bonafide/user/authenticate with user@provider), one per
+      // caller, provider and remote user; the remote token sealed (AES-256-GCM), never in clear.
+      await db.schema
+        .createTable('provider_sessions')
+        .addColumn('caller', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('provider_sessions_pk', ['caller', 'provider'])
+        .execute();
+    },
+  },
 ];

@@ -18,16 +18,23 @@ export class CertificateError extends Error {
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME/;
 
 /**
- * GET `url` (https only) with at most `maxBytes` of body within `timeoutMs`. `ca`: trust only it;
+ * GET `url` (https only) — or POST `json` to it — with at most `maxBytes` of body within `timeoutMs`. `ca`: trust only it;
  * `insecure`: trust nothing (the answer is only ever shown, never believed).
  */
-export function httpsGet(url: string, opts: { ca?: string; insecure?: boolean; timeoutMs: number; maxBytes: number }): Promise<Fetched> {
+export function httpsGet(url: string, opts: { ca?: string; insecure?: boolean; timeoutMs: number; maxBytes: number; json?: unknown }): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'https:') return reject(new Error(`${url} is not an https:// URL`));
     const req = request(
       u,
-      { method: 'GET', agent: false, ca: opts.ca, rejectUnauthorized: !opts.insecure, timeout: opts.timeoutMs, headers: { accept: '*/*' } },
+      {
+        method: opts.json === undefined ? 'GET' : 'POST',
+        agent: false,
+        ca: opts.ca,
+        rejectUnauthorized: !opts.insecure,
+        timeout: opts.timeoutMs,
+        headers: opts.json === undefined ? { accept: '*/*' } : { accept: 'application/json', 'content-type': 'application/json' },
+      },
       (res) => {
         let size = 0;
         const chunks: Buffer[] = [];
@@ -49,7 +56,7 @@ export function httpsGet(url: string, opts: { ca?: string; insecure?: boolean; t
       if (CERT_ERRORS.test(code)) reject(new CertificateError(`${u.host}'s certificate is not trusted (${code})`));
       else reject(new Error(code && !err.message.includes(code) ? `${u.host}: ${code}` : err.message));
     });
-    req.end();
+    req.end(opts.json === undefined ? undefined : JSON.stringify(opts.json));
   });
 }
 

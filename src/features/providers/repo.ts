@@ -1,7 +1,7 @@
 /** The `providers` table: known providers, their documents and pinned CAs. */
 import type { Selectable } from 'kysely';
 import type { Db } from '../../store/db.js';
-import type { ProvidersTable } from '../../store/schema.js';
+import type { ProviderSessionsTable, ProvidersTable } from '../../store/schema.js';
 
 export type ProviderRow = Selectable<ProvidersTable>;
 
@@ -33,4 +33,24 @@ export async function upsert(db: Db, row: ProviderRow): Promise<void> {
 export async function remove(db: Db, domain: string): Promise<boolean> {
   const r = await db.deleteFrom('providers').where('domain', '=', domain).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
+}
+
+export type ProviderSessionRow = Selectable<ProviderSessionsTable>;
+
+export async function saveSession(db: Db, row: ProviderSessionRow): Promise<void> {
+  await db
+    .insertInto('provider_sessions')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['caller', 'provider']).doUpdateSet({ username: row.username, token: row.token, expires_at: row.expires_at, created_at: row.created_at }),
+    )
+    .execute();
+}
+
+export async function findSession(db: Db, caller: string, provider: string): Promise<ProviderSessionRow | undefined> {
+  return db.selectFrom('provider_sessions').selectAll().where('caller', '=', caller).where('provider', '=', provider).executeTakeFirst();
+}
+
+export async function removeSessions(db: Db, provider: string): Promise<void> {
+  await db.deleteFrom('provider_sessions').where('provider', '=', provider).execute();
 }

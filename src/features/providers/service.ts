@@ -7,11 +7,14 @@
  * A provider whose certificate no public CA signs is never trusted on first sight: the owner is
  * shown its CA's fingerprint to check and pass back.
  */
+import type { Principal } from '../../auth/principal.js';
+import { roleCovers } from '../../auth/roles.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { API_VERSION } from '../../kernel/version.js';
 import * as repo from './repo.js';
 import type { ProviderRow } from './repo.js';
+import { sealSecret, unsealSecret } from '../two-factor/service.js';
 import { CertificateError, httpsGet, normalizeFingerprint, pemFingerprint } from './remote.js';
 
 const FETCH_TIMEOUT_MS = 10_000;
@@ -249,6 +252,152 @@ export async function readProvider(h: Hearth, name: string): Promise<ProviderDoc
 
 export async function deleteProvider(h: Hearth, name: string): Promise<string> {
   const row = await known(h, name);
+  await repo.removeSessions(h.store.db, row.domain);
   await repo.remove(h.store.db, row.domain);
   return row.domain;
+}
+
+// ---- sessions at other providers ------------------------------------------------------------
+
+/** `bob@other.example` → its parts, when the domain is not this server's; otherwise null (a local account). */
+export function remoteUser(h: Hearth, username: string): { user: string; domain: string } | null {
+  const at = username.trim().lastIndexOf('@');
+  if (at < 0) return null;
+  const domain = username
+    .trim()
+    .slice(at + 1)
+    .toLowerCase();
+  if (domain === h.config.server.domain.toLowerCase()) return null;
+  return { user: username.trim().slice(0, at), domain };
+}
+
+/** Who holds a remote session here: the caller's account, else its credential. */
+function callerKey(principal: Principal | null): string {
+  if (!principal)
+    throw new HearthError(
+      'user:noAuth',
+      'a session at another provider is kept here for the caller: call bonafide/user/authenticate with user@provider using your credential on this server',
+    );
+  return principal.account ? `account:${principal.account.id}` : `${principal.credential.kind}:${principal.credential.id}`;
+}
+
+const sessionContext = (caller: string, provider: string) => `hearth provider session v1 ${caller} ${provider}`;
+
+/** Where a known provider's native API is: its document's `api_uri` (https), else the URL it was added with. */
+function apiBase(row: ProviderRow): string {
+  const doc = JSON.parse(row.document) as Partial<ProviderDocument>;
+  const uri = typeof doc.api_uri === 'string' && doc.api_uri.startsWith('https://') ? doc.api_uri : row.url;
+  return uri.replace(/\/+$/, '');
+}
+
+export interface RemoteLogin {
+  provider: string;
+  token: string;
+  [field: string]: unknown;
+}
+
+/**
+ * `bonafide/user/authenticate` for `user@provider` on a known provider: the same command at that
+ * provider's native API, over HTTPS that trusts the pinned CA only; the session it answers is kept
+ * here, its token sealed, for the caller. The caller gets the remote's answer and the provider.
+ */
+export async function authenticateRemote(
+  h: Hearth,
+  principal: Principal | null,
+  p: { username: string; pass: string; otp?: string; autoconf?: boolean },
+): Promise<RemoteLogin> {
+  const who = remoteUser(h, p.username)!;
+  const caller = callerKey(principal);
+  let row = await repo.find(h.store.db, who.domain);
+  if (!row && p.autoconf) {
+    // Bitmask's autoconf: a provider not seen before is added first, by the same rules as
+    // bonafide/provider/create (a maintainer's call: it makes this server fetch URLs; no trust on first use).
+    if (!principal || principal.credential.kind === 'role' || !roleCovers(principal.role, 'maintainer'))
+      throw new HearthError('forbidden', `adding ${who.domain} as a provider (autoconf) needs a maintainer; ask one to add it with bonafide/provider/create`);
+    await createProvider(h, { domain: who.domain });
+    row = await repo.find(h.store.db, who.domain);
+  }
+  if (!row)
+    throw notFound(
+      `${who.domain} is not this server's domain nor a known provider: add it with bonafide/provider/create (or pass autoconf to add it while signing in)`,
+    );
+  const url = `${apiBase(row)}/API/bonafide/user/authenticate`;
+  let r;
+  try {
+    r = await httpsGet(url, {
+      ca: row.ca_cert,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      maxBytes: MAX_DOCUMENT,
+      json: { username: who.user, pass: p.pass, ...(p.otp ? { otp: p.otp } : {}) },
+    });
+  } catch (err) {
+    if (err instanceof CertificateError)
+      throw new HearthError(
+        'forbidden',
+        `${row.domain} no longer presents a certificate its pinned CA (${row.ca_fingerprint}) signs: refused, nothing sent. If its owner changed its CA, refresh it with bonafide/provider/create and the new fingerprint.`,
+      );
+    throw new HearthError('unavailable', `cannot reach ${row.domain} at ${url}: ${(err as Error).message}; nothing stored`);
+  }
+  let body: { result?: Record<string, unknown>; error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  try {
+    body = JSON.parse(r.body) as typeof body;
+  } catch {
+    throw new HearthError('unavailable', `${row.domain} answered HTTP ${r.status} without JSON at ${url}; nothing stored`);
+  }
+  const remoteMessage = `${row.domain} says: ${body.error?.message ?? `HTTP ${r.status}`}`;
+  if (r.status === 401) {
+    const code = body.error?.code === 'user:needSecondFactor' ? 'user:needSecondFactor' : 'user:badLogin';
+    throw new HearthError(code, remoteMessage, body.error?.details);
+  }
+  if (r.status === 429) throw new HearthError('rateLimited', remoteMessage);
+  if (r.status >= 400 && r.status < 500) throw badRequest(remoteMessage);
+  const session = body.result;
+  if (r.status !== 200 || !session || typeof session.token !== 'string') {
+    throw new HearthError('unavailable', `${row.domain} did not answer a session (HTTP ${r.status}): ${remoteMessage}; nothing stored`);
+  }
+  const expires = typeof session.expires_at === 'string' ? Date.parse(session.expires_at) : NaN;
+  await repo.saveSession(h.store.db, {
+    caller,
+    provider: row.domain,
+    username: who.user,
+    token: sealSecret(h, sessionContext(caller, row.domain), session.token),
+    expires_at: Number.isFinite(expires) ? expires : null,
+    created_at: h.clock.now(),
+  });
+  return { ...session, token: session.token, provider: row.domain };
+}
+
+export interface ProviderSession {
+  provider: string;
+  url: string;
+  ca_cert: string;
+  ca_cert_fingerprint: string;
+  username: string;
+  authorization: string;
+  expires_at: string | null;
+}
+
+/**
+ * The caller's session at a known provider, opened, with where and how to reach it (its API URL and
+ * pinned CA): what `hearth --provider DOMAIN …` needs to call the provider directly.
+ */
+export async function providerSession(h: Hearth, principal: Principal, name: string): Promise<ProviderSession> {
+  const row = await known(h, name);
+  const caller = callerKey(principal);
+  const s = await repo.findSession(h.store.db, caller, row.domain);
+  if (!s) throw notFound(`no session at ${row.domain} for you here: sign in with bonafide/user/authenticate as user@${row.domain}`);
+  if (s.expires_at !== null && s.expires_at <= h.clock.now())
+    throw new HearthError('user:badAuth', `your session at ${row.domain} has expired: sign in again with bonafide/user/authenticate as user@${row.domain}`);
+  const token = unsealSecret(h, sessionContext(caller, row.domain), s.token);
+  if (token === null)
+    throw new HearthError('user:badAuth', `your session at ${row.domain} cannot be opened with this home's key: sign in again as user@${row.domain}`);
+  return {
+    provider: row.domain,
+    url: apiBase(row),
+    ca_cert: row.ca_cert,
+    ca_cert_fingerprint: row.ca_fingerprint,
+    username: s.username,
+    authorization: `Token ${Buffer.from(`${s.username}:${token}`).toString('base64')}`,
+    expires_at: s.expires_at === null ? null : new Date(s.expires_at).toISOString(),
+  };
 }

@@ -46,29 +46,46 @@ export function deriveTwoFactorKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('hearth'), Buffer.from('two-factor secrets: aes-256-gcm v1'), 32));
 }
 
-const aad = (accountId: string) => Buffer.from(`hearth totp secret v1 ${accountId}`);
+const aad = (accountId: string) => `hearth totp secret v1 ${accountId}`;
 
-function seal(h: Hearth, accountId: string, secret: string): string {
+/**
+ * Seals a secret with AES-256-GCM under the home's `twofactor.key`, bound to `context` (what it is
+ * and whose: a secret sealed for one context does not open in another). Also used for other
+ * secrets Hearth must keep readable at rest, e.g. sessions at other providers.
+ */
+export function sealSecret(h: Hearth, context: string, secret: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', h.twoFactorKey, iv);
-  cipher.setAAD(aad(accountId));
+  cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return `v1.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
 }
 
-function unseal(h: Hearth, accountId: string, sealed: string): string {
+/** Opens what `sealSecret` sealed for the same context; null if it does not open (another home's key, another context). */
+export function unsealSecret(h: Hearth, context: string, sealed: string): string | null {
   const raw = Buffer.from(sealed.replace(/^v1\./, ''), 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', h.twoFactorKey, raw.subarray(0, 12));
-    decipher.setAAD(aad(accountId));
+    decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
     return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
   } catch {
+    return null;
+  }
+}
+
+function seal(h: Hearth, accountId: string, secret: string): string {
+  return sealSecret(h, aad(accountId), secret);
+}
+
+function unseal(h: Hearth, accountId: string, sealed: string): string {
+  const opened = unsealSecret(h, aad(accountId), sealed);
+  if (opened === null)
     throw new HearthError(
       'internal',
       "an authenticator secret cannot be opened with this home's twofactor.key (restored from another home?); a maintainer can reset the account's second factor",
     );
-  }
+  return opened;
 }
 
 // ---- codes ----------------------------------------------------------------------------------
