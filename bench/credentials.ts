@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.js';
-import { call, type RunningDaemon } from '../test/support/helpers.js';
+import { call, setupCode, type RunningDaemon } from '../test/support/helpers.js';
 
 export const BENCH_USER = 'bench';
 
@@ -29,7 +29,8 @@ async function ok(d: RunningDaemon, what: string, path: string, body: unknown, i
  */
 export async function makeCredentials(d: RunningDaemon): Promise<Credentials> {
   const pass = randomBytes(18).toString('base64url');
-  await ok(d, 'create the first account', 'bonafide/user/create', { username: BENCH_USER, pass }, { noToken: true });
+  // As the owner does on a first run: with the setup code from the home (no credential).
+  await ok(d, 'create the first account', 'bonafide/user/create', { username: BENCH_USER, pass, setup_code: setupCode(d.home) }, { noToken: true });
   const login = await ok(d, 'log in', 'bonafide/user/authenticate', { username: BENCH_USER, pass }, { noToken: true });
   const phrase = (await ok(d, 'pair a device', 'device/pair', {})).result.token as string;
   const device = (await ok(d, 'authorize the device', '/auth/new_device/authorize', { token: phrase, device: 'bench' }, { noToken: true })).token as string;
