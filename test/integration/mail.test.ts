@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { prepareTls } from '../../src/daemon/tls.js';
 import { loadConfig } from '../../src/kernel/config.js';
+import { fakeHost } from '../support/fake-host.js';
 import { call, runCli, startInProcess, tempHome, waitFor, type InProcessDaemon } from '../support/helpers.js';
 
 const listen = (server: Server): Promise<number> =>
@@ -99,7 +100,9 @@ describe('mail/status', () => {
     await waitFor('the key pair', async () => (await call(d, 'mail/status', { address: 'alice@localhost' })).body.result.keys === 'found');
     const r = await call(d, 'mail/status', { address: 'alice@localhost' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body.result, {
+    const { service, ...seedShape } = r.body.result;
+    assert.ok(['unknown', 'inactive'].includes(service.state), "this machine's systemctl knows no mail server units");
+    assert.deepEqual(seedShape, {
       status: 'on',
       keys: 'found',
       unread: 5,
@@ -170,6 +173,44 @@ describe('mail/status', () => {
     assert.match(s.childrenStatus.imap.error, /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|self.signed/i);
     assert.equal(s.childrenStatus.incoming.status, 'failed');
     assert.equal(logins.length, before, 'no login was sent to a server whose certificate did not verify');
+  });
+
+  it("the mail server's units, as the status command tells them: starting, stopping and failed decide the status", async () => {
+    const host = fakeHost();
+    const d = await daemonWith({
+      HEARTH_MAIL_SMTP_HOST: '127.0.0.1',
+      HEARTH_MAIL_SMTP_PORT: String(smtpPort),
+      HEARTH_HOST_SERVICE_STATUS: JSON.stringify([host.statusScript(), 'is-active', '{unit}']),
+    });
+    const status = async () => (await call(d, 'mail/status', {})).body.result;
+    host.states['dovecot2.service'] = 'active';
+    host.states['postfix.service'] = 'active';
+    let s = await status();
+    assert.equal(s.status, 'on', JSON.stringify(s));
+    assert.deepEqual(s.service, {
+      state: 'active',
+      units: [
+        { unit: 'dovecot2.service', state: 'active' },
+        { unit: 'postfix.service', state: 'active' },
+      ],
+    });
+    assert.deepEqual(
+      host
+        .calls('systemctl')
+        .slice(-2)
+        .map((argv) => argv.join(' '))
+        .sort(),
+      ['is-active dovecot2.service', 'is-active postfix.service'],
+    );
+    host.states['postfix.service'] = 'activating';
+    assert.equal((await status()).status, 'starting');
+    host.states['postfix.service'] = 'deactivating';
+    assert.equal((await status()).status, 'stopping');
+    host.states['dovecot2.service'] = 'failed';
+    s = await status();
+    assert.equal(s.status, 'failed');
+    assert.match(s.error, /the mail server's unit dovecot2.service failed/);
+    assert.equal(s.childrenStatus.smtp.status, 'on', 'the probe still says what it found');
   });
 
   it('nothing configured: off, keys as the key manager has them; who may ask', async () => {

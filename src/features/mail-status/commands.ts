@@ -32,6 +32,15 @@ export const COMMANDS: readonly Command[] = [
         imap: Type.Object(Child),
         incoming: Type.Object({ ...Child, unread: NullableInteger }),
       }),
+      service: Type.Object(
+        {
+          state: Type.String({ description: 'the worst of its units: active, inactive, activating, deactivating, failed, … or unknown' }),
+          units: Type.Array(Type.Object({ unit: Type.String(), state: Type.String() })),
+        },
+        {
+          description: "the mail server's systemd units, as `[host] service_status` tells them (a unit that is starting, stopping or failed decides `status`)",
+        },
+      ),
       error: NullableString,
     }),
     auth: need('consumer'),

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { inHome } from '../../kernel/config.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { keysStatus } from '../keys/service.js';
+import { serviceState } from '../services/service.js';
 import { imapUnseen, probeImap, probeSmtp, type Endpoint } from './probe.js';
 
 export type ServiceStatus = 'on' | 'off' | 'starting' | 'stopping' | 'failed';
@@ -28,7 +29,14 @@ export interface MailStatus {
     imap: Child;
     incoming: Child & { unread: number | null };
   };
+  /** The mail server's units as the status command tells them (`[host] service_status`). */
+  service: { state: string; units: { unit: string; state: string }[] };
   error: string | null;
+}
+
+/** What the units' state says of the mail service, where it says more than the probes: starting, stopping or failed. */
+function fromUnits(state: string): ServiceStatus | null {
+  return state === 'activating' ? 'starting' : state === 'deactivating' ? 'stopping' : state === 'failed' ? 'failed' : null;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -76,7 +84,8 @@ export async function mailStatus(h: Hearth, account: { id: string; username: str
   const m = h.config.mail;
   const endpoint = imapEndpoint(h);
   endpoint.catch(() => {}); // read below, where its failure is reported
-  const [keys, smtp, imap] = await Promise.all([
+  const [service, keys, smtp, imap] = await Promise.all([
+    serviceState(h, 'mailserver').catch(() => ({ state: 'unknown' as const, units: [] })),
     keysStatus(h, account.id).catch(() => null),
     m.smtp_host ? probe(() => probeSmtp({ host: m.smtp_host, port: m.smtp_port, timeoutMs: m.timeout * 1000 })) : ({ status: 'off', error: null } as Child),
     m.imap_host ? probe(async () => probeImap(await endpoint)) : ({ status: 'off', error: null } as Child),
@@ -85,12 +94,19 @@ export async function mailStatus(h: Hearth, account: { id: string; username: str
   const keymanager = { status: 'on' as const, keys, error: null };
   const configured = [smtp, imap].filter((c) => c.status !== 'off');
   const failed = [smtp, imap, inbox].filter((c) => c.status === 'failed');
-  const status: ServiceStatus = configured.length === 0 ? 'off' : failed.length ? 'failed' : 'on';
+  const byUnits = fromUnits(service.state);
+  const status: ServiceStatus = byUnits ?? (configured.length === 0 ? 'off' : failed.length ? 'failed' : 'on');
+  const errors = failed.map((c) => c.error);
+  if (byUnits === 'failed') {
+    const down = service.units.filter((u) => u.state === 'failed').map((u) => u.unit);
+    errors.unshift(`the mail server's ${down.length > 1 ? 'units' : 'unit'} ${down.join(', ')} failed`);
+  }
   return {
     status,
     keys,
     unread: inbox.unread,
     childrenStatus: { keymanager, smtp, imap, incoming: inbox },
-    error: failed.length ? failed.map((c) => c.error).join('; ') : null,
+    service,
+    error: errors.length ? errors.join('; ') : null,
   };
 }

@@ -80,6 +80,13 @@ export async function unitState(h: Hearth, unit: string): Promise<UnitState> {
   return hostOf(h).services.status(unit);
 }
 
+/** One service's state: each of its units', asked of the status command, and the worst of them. */
+export async function serviceState(h: Hearth, id: string): Promise<{ state: UnitState; units: { unit: string; state: UnitState }[] }> {
+  const s = find(h, id);
+  const units = await Promise.all(s.units.map(async (unit) => ({ unit, state: await unitState(h, unit) })));
+  return { state: overall(units.map((u) => u.state)), units };
+}
+
 /** Each service's state (each unit's, asked of the status command), and the web server's. */
 export async function status(h: Hearth) {
   const all = await list(h);
