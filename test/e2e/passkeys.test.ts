@@ -62,6 +62,16 @@ describe('passkeys in the console (Chromium, virtual authenticators)', async () 
 
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const passkeyNames = () => page.getByRole('list', { name: 'Passkeys' }).locator('strong').allTextContents();
+  /** The list as it settles: the page loads (and reloads) its passkeys after its headings and notices show. */
+  async function passkeysAre(expected: string[]): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let names = await passkeyNames();
+    while (JSON.stringify(names) !== JSON.stringify(expected) && Date.now() < deadline) {
+      await page.waitForTimeout(100);
+      names = await passkeyNames();
+    }
+    assert.deepEqual(names, expected);
+  }
   const signOut = async () => {
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to Hearth' }).waitFor();
@@ -103,7 +113,7 @@ describe('passkeys in the console (Chromium, virtual authenticators)', async () 
     authenticator = await newAuthenticator();
     await addPasskey('phone');
     assert.equal(await page.getByRole('region', { name: 'Recovery codes' }).count(), 0, 'no new codes for a second factor');
-    assert.deepEqual(await passkeyNames(), ['laptop', 'phone']);
+    await passkeysAre(['laptop', 'phone']);
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: authenticator });
     assert.equal(credentials.length, 1);
     assert.equal(credentials[0]!.isResidentCredential, true, 'a discoverable credential');
@@ -129,7 +139,7 @@ describe('passkeys in the console (Chromium, virtual authenticators)', async () 
     await signOut();
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.getByRole('heading', { name: 'My account' }).waitFor();
-    assert.deepEqual(await passkeyNames(), ['laptop', 'phone']);
+    await passkeysAre(['laptop', 'phone']);
     const used = await page.getByRole('list', { name: 'Passkeys' }).locator('li').nth(1).textContent();
     assert.doesNotMatch(used!, /last used -/, 'the phone passkey shows when it was used');
   });
@@ -138,7 +148,7 @@ describe('passkeys in the console (Chromium, virtual authenticators)', async () 
     page.once('dialog', (dlg) => void dlg.accept());
     await page.getByRole('button', { name: 'Remove the passkey phone' }).click();
     await page.getByText('Passkey "phone" removed.').waitFor();
-    assert.deepEqual(await passkeyNames(), ['laptop']);
+    await passkeysAre(['laptop']);
     await signOut();
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.getByRole('alert').filter({ hasText: 'did not sign in' }).waitFor();
