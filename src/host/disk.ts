@@ -30,9 +30,15 @@ export const disks: DiskReader = {
           const freePercent = total > 0 ? Math.round((free / total) * 1000) / 10 : 0;
           return { path, total, free, used, free_percent: freePercent, state: freePercent < warnBelowPercent ? 'warning' : 'ok', error: null };
         } catch (err) {
-          return { path, total: 0, free: 0, used: 0, free_percent: 0, state: 'unknown', error: (err as NodeJS.ErrnoException).code ?? String(err) };
+          return { path, total: 0, free: 0, used: 0, free_percent: 0, state: 'unknown', error: unreadable(err as NodeJS.ErrnoException) };
         }
       }),
     );
   },
 };
+
+/** Why a volume could not be read, for a person: the errno's meaning, then its code. */
+function unreadable(err: NodeJS.ErrnoException): string {
+  const why: Record<string, string> = { ENOENT: 'no such directory', EACCES: 'permission denied', ENOTDIR: 'not a directory' };
+  return err.code ? `${why[err.code] ?? 'cannot be read'} (${err.code})` : String(err);
+}

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { call, startInProcess, waitFor, type InProcessDaemon } from '../support/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip, SHOTS } from '../support/browser.js';
 import { fakeHost, type FakeHost } from '../support/fake-host.js';
 import { sshFingerprint, sshKeygen } from '../support/ssh-keys.js';
@@ -26,7 +26,8 @@ describe('the console: SSH keys and the server', async () => {
     if (skip) return;
     mkdirSync(SHOTS, { recursive: true });
     f = fakeHost();
-    d = await startInProcess({ toml: f.toml() });
+    // Every volume is below a 100 % threshold, and one cannot be read: the dashboard shows both.
+    d = await startInProcess({ toml: f.toml('volumes = ["/", "/no/such/volume"]\ndisk_warning = 100') });
     await call(d, 'bonafide/user/create', { username: OWNER.username, pass: OWNER.password });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -52,6 +53,24 @@ describe('the console: SSH keys and the server', async () => {
   }
 
   const state = () => JSON.parse(readFileSync(f.stateFile, 'utf8'));
+
+  it('Dashboard: each volume with its free space, and what needs attention', { skip }, async () => {
+    const p = await open(1200);
+    const disks = p.getByRole('region', { name: 'Disks' });
+    const root = disks.getByRole('row').filter({ has: p.getByRole('cell', { name: '/', exact: true }) });
+    await root.getByText('warning').waitFor();
+    assert.match((await root.textContent()) ?? '', /[\d.]+ (KiB|MiB|GiB|TiB)/);
+    const missing = disks.getByRole('row').filter({ has: p.getByRole('cell', { name: '/no/such/volume' }) });
+    await missing.getByText('unknown').waitFor();
+    await missing.getByText('no such directory (ENOENT)').waitFor();
+    await p
+      .getByRole('status')
+      .filter({ hasText: 'Needs your attention' })
+      .getByText(/^\/ is running out of room: .* free \(\d+ %\)$/)
+      .waitFor();
+    await shot(p, 'server-00-dashboard');
+    await p.context().close();
+  });
 
   it('SSH keys: add one, see its fingerprint, a bad one is refused with the reason, remove it', { skip }, async () => {
     const p = await open(1200);
@@ -88,7 +107,8 @@ describe('the console: SSH keys and the server', async () => {
     await p.getByRole('textbox', { name: 'Time zone' }).fill('Europe/Berlin');
     await p.getByRole('button', { name: 'Save' }).click();
     await p.waitForFunction(() => !document.body.textContent?.includes('is not an IANA'));
-    assert.equal(state().timezone, 'Europe/Berlin');
+    // The error goes as the save starts; the state file is written when it ends.
+    await waitFor('the time zone in the state file', () => state().timezone === 'Europe/Berlin');
     await p.getByRole('button', { name: 'Apply now' }).click();
     await p.getByText(/Apply job [0-9a-f]{8}: succeeded/).waitFor();
     assert.deepEqual(f.calls('nixos-rebuild').at(-1), ['switch']);

@@ -136,6 +136,7 @@ forEachStore('services and system settings', (store) => {
     assert.ok(root.total > 0 && root.free > 0 && root.used > 0);
     assert.equal(root.state, 'ok');
     assert.equal(missing.state, 'unknown');
+    assert.match(missing.error, /^no such directory \(ENOENT\)$/);
     assert.equal(s.body.result.disk.state, 'unknown');
   });
 

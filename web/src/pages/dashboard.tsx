@@ -1,4 +1,4 @@
-/** Dashboard: the daemon's version, uptime, readiness, components, the mail status and request counts. */
+/** Dashboard: what to fix, the daemon's version, uptime, readiness, components, disks, the mail status and request counts. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, readiness } from '../api';
 import { Button, Card, duration, formatDate, Loading, Notice, useLoad } from '../ui';
@@ -10,9 +10,31 @@ interface Stats {
   accounts: number | null;
   store: string;
 }
+interface Volume {
+  path: string;
+  total: number;
+  free: number;
+  used: number;
+  free_percent: number;
+  state: string;
+  error: string | null;
+}
 interface Status {
   status: string;
   childrenStatus: Record<string, { status: string; error: string | null }>;
+  warnings: string[];
+  disk: { state: string; volumes: Volume[] };
+}
+
+/** 1536 → "1.5 KiB". */
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
 export function DashboardPage() {
@@ -38,6 +60,15 @@ export function DashboardPage() {
   if (!data) return error ? <Notice kind="error">{error}</Notice> : <Loading what="the server's status" />;
   const { version, stats, ready, status } = data;
   const requests = Object.entries(stats.requests).sort((a, b) => b[1] - a[1]);
+  // What the daemon warns of, and any volume running out of room.
+  const attention = status
+    ? [
+        ...status.warnings,
+        ...status.disk.volumes
+          .filter((v) => v.state === 'warning')
+          .map((v) => `${v.path} is running out of room: ${bytes(v.free)} free (${Math.round(v.free_percent)} %)`),
+      ]
+    : [];
   return (
     <div class="page">
       <div class="page-head">
@@ -47,6 +78,16 @@ export function DashboardPage() {
         </Button>
       </div>
       {error && <Notice kind="error">{error}</Notice>}
+      {attention.length > 0 && (
+        <Notice kind="warn">
+          <strong>Needs your attention</strong>
+          <ul class="warnings">
+            {attention.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
       <div class="tiles">
         <div class="tile">
           <span class="tile-label">Readiness</span>
@@ -107,6 +148,37 @@ export function DashboardPage() {
           </Notice>
         )}
       </Card>
+      {status && status.disk.volumes.length > 0 && (
+        <Card title="Disks">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Volume</th>
+                <th scope="col" class="num">
+                  Used
+                </th>
+                <th scope="col" class="num">
+                  Free
+                </th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.disk.volumes.map((v) => (
+                <tr key={v.path}>
+                  <td>{v.path}</td>
+                  <td class="num">{v.error ? '—' : bytes(v.used)}</td>
+                  <td class="num">{v.error ? '—' : `${bytes(v.free)} (${Math.round(v.free_percent)} %)`}</td>
+                  <td>
+                    <StatusBadge status={v.state} />
+                    {v.error && <span class="muted"> {v.error}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <MailCard />
       <Card title="Requests since start">
         {requests.length ? (
@@ -137,7 +209,7 @@ export function DashboardPage() {
 }
 
 function StatusBadge({ status }: { status: string }) {
-  const kind = status === 'on' ? 'on' : status === 'failed' ? 'bad' : status === 'off' ? 'off' : 'warn';
+  const kind = status === 'on' || status === 'ok' ? 'on' : status === 'failed' ? 'bad' : status === 'off' ? 'off' : 'warn';
   return <span class={`badge badge-${kind}`}>{status}</span>;
 }
 
