@@ -15,6 +15,7 @@ import { SshPage } from './pages/ssh';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { VaultPage } from './pages/vault';
+import { NewAccountFields, PasswordFields, useNewAccount, usePasswordPair } from './account-fields';
 import { Button, Field, Form, Loading, Notice, useAction } from './ui';
 
 export interface Me {
@@ -356,19 +357,18 @@ function SignInForm({ req, onRecover, onSignUp }: { req: LoginRequest; onRecover
 /** A forgotten password: the account's recovery phrase sets a new one, then signs in with it. */
 function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => void }) {
   const [phrase, setPhrase] = useState('');
-  const [password, setPassword] = useState('');
-  const [again, setAgain] = useState('');
+  const pair = usePasswordPair();
   // The account has a second factor: the recovery needs a code too.
   const [needCode, setNeedCode] = useState(false);
   const [otp, setOtp] = useState('');
   const [recovered, setRecovered] = useState(false);
   const { busy, error, run, setError } = useAction();
   const submit = () => {
-    if (password !== again) return setError('The two passwords differ.');
+    if (pair.differ) return setError('The two passwords differ.');
     void run(async () => {
       let r: { authorization: string; account: { username: string } };
       try {
-        r = await call('bonafide/user/recover', { token: phrase, newpass: password, ...(needCode ? { otp: otp.trim() } : {}) }, { login: false });
+        r = await call('bonafide/user/recover', { token: phrase, newpass: pair.password, ...(needCode ? { otp: otp.trim() } : {}) }, { login: false });
       } catch (err) {
         if (err instanceof ApiError && err.code === 'user:needSecondFactor') return setNeedCode(true);
         throw err;
@@ -386,7 +386,7 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
         setRecovered(true);
         return;
       }
-      await login(r.account.username, password);
+      await login(r.account.username, pair.password);
       await endRecoverySession();
       onDone();
     });
@@ -420,27 +420,7 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
           autofocus
           name="phrase"
         />
-        <Field
-          label="New password"
-          hint="At least 8 characters."
-          type="password"
-          value={password}
-          onInput={setPassword}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="newpass"
-        />
-        <Field
-          label="New password, again"
-          type="password"
-          value={again}
-          onInput={setAgain}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="newpass2"
-        />
+        <PasswordFields pair={pair} label="New password" name="newpass" />
         {needCode && (
           <Field
             label="Code"
@@ -469,21 +449,14 @@ function RecoverForm({ onDone, onBack }: { onDone: () => void; onBack: () => voi
 /** Sign-up, where `[accounts] registration` allows it: with an invite code (from the link, or typed), or open. */
 function SignUpForm({ registration, invite, onDone, onBack }: { registration: string; invite: string; onDone: () => void; onBack: () => void }) {
   const [code, setCode] = useState(invite);
-  const [username, setUsername] = useState('');
-  const [fullName, setFullName] = useState('');
-  const [password, setPassword] = useState('');
-  const [again, setAgain] = useState('');
+  const account = useNewAccount();
   const { busy, error, run, setError } = useAction();
   const byInvite = registration === 'invite';
   const submit = () => {
-    if (password !== again) return setError('The two passwords differ.');
+    if (account.pair.differ) return setError('The two passwords differ.');
     void run(async () => {
-      await call(
-        'bonafide/user/create',
-        { username, pass: password, ...(fullName ? { full_name: fullName } : {}), ...(byInvite ? { invitecode: code.trim() } : {}) },
-        { login: false },
-      );
-      await login(username, password);
+      await call('bonafide/user/create', { ...account.body(), ...(byInvite ? { invitecode: code.trim() } : {}) }, { login: false });
+      await login(account.username, account.pair.password);
       onDone();
     });
   };
@@ -503,29 +476,7 @@ function SignUpForm({ registration, invite, onDone, onBack }: { registration: st
             name="invitecode"
           />
         )}
-        <Field
-          label="Username"
-          hint="2–31 characters: a–z, 0–9 and _, not starting with a digit."
-          value={username}
-          onInput={setUsername}
-          autocomplete="username"
-          required
-          autofocus
-          name="username"
-        />
-        <Field label="Full name" hint="Optional." value={fullName} onInput={setFullName} autocomplete="name" name="full_name" />
-        <Field
-          label="Password"
-          hint="At least 8 characters."
-          type="password"
-          value={password}
-          onInput={setPassword}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="password"
-        />
-        <Field label="Password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={8} name="password2" />
+        <NewAccountFields account={account} />
         <Button type="submit" kind="primary" busy={busy}>
           Create account
         </Button>
@@ -543,18 +494,15 @@ function FirstRun({ onDone }: { onDone: () => void }) {
   // The link hearthd printed carries the setup code; without it, the form asks for it.
   const fromLink = fromFragment('setup');
   const [code, setCode] = useState(fromLink);
-  const [username, setUsername] = useState('');
-  const [fullName, setFullName] = useState('');
-  const [password, setPassword] = useState('');
-  const [again, setAgain] = useState('');
+  const account = useNewAccount();
   const { busy, error, run, setError } = useAction();
   const submit = () => {
-    if (password !== again) return setError('The two passwords differ.');
+    if (account.pair.differ) return setError('The two passwords differ.');
     void run(async () => {
       // Clears a session cookie this browser may hold from an earlier setup of this address.
       await call('web/loginprep', {}, { login: false });
-      await call('bonafide/user/create', { username, pass: password, setup_code: code.trim(), ...(fullName ? { full_name: fullName } : {}) }, { login: false });
-      await login(username, password);
+      await call('bonafide/user/create', { ...account.body(), setup_code: code.trim() }, { login: false });
+      await login(account.username, account.pair.password);
       if (fromLink) forgetFragment();
       onDone();
     });
@@ -576,29 +524,7 @@ function FirstRun({ onDone }: { onDone: () => void }) {
             name="setup_code"
           />
         )}
-        <Field
-          label="Username"
-          hint="2–31 characters: a–z, 0–9 and _, not starting with a digit."
-          value={username}
-          onInput={setUsername}
-          autocomplete="username"
-          required
-          autofocus
-          name="username"
-        />
-        <Field label="Full name" hint="Optional. Shown in the console." value={fullName} onInput={setFullName} autocomplete="name" name="full_name" />
-        <Field
-          label="Password"
-          hint="At least 8 characters."
-          type="password"
-          value={password}
-          onInput={setPassword}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="password"
-        />
-        <Field label="Password, again" type="password" value={again} onInput={setAgain} autocomplete="new-password" required minLength={8} name="password2" />
+        <NewAccountFields account={account} fullNameHint="Optional. Shown in the console." />
         <Button type="submit" kind="primary" busy={busy}>
           Create the owner's account
         </Button>

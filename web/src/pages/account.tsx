@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { describeAgent } from '../agent';
 import { call } from '../api';
+import { PasswordFields, usePasswordPair } from '../account-fields';
 import type { Me } from '../app';
 import { PasskeysCard, TwoFactorCard } from './twofactor';
 import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
@@ -79,18 +80,16 @@ function FullName({ me, onChange }: { me: Me; onChange: () => Promise<void> }) {
 
 function PasswordCard({ onChanged }: { onChanged: () => Promise<void> }) {
   const [oldPassword, setOld] = useState('');
-  const [newPassword, setNew] = useState('');
-  const [again, setAgain] = useState('');
+  const pair = usePasswordPair();
   const [done, setDone] = useState(false);
   const { busy, error, run, setError } = useAction();
   const submit = () => {
     setDone(false);
-    if (newPassword !== again) return setError('The two new passwords differ.');
+    if (pair.differ) return setError('The two new passwords differ.');
     void run(async () => {
-      await call('web/setpassword', { oldPassword, newPassword });
+      await call('web/setpassword', { oldPassword, newPassword: pair.password });
       setOld('');
-      setNew('');
-      setAgain('');
+      pair.clear();
       // The other sessions ended: the list below says so before the message does.
       await onChanged();
       setDone(true);
@@ -103,27 +102,7 @@ function PasswordCard({ onChanged }: { onChanged: () => Promise<void> }) {
       {done && <Notice kind="ok">Password changed. Every other session and device of your account was signed out.</Notice>}
       <Form onSubmit={submit} label="Change password">
         <Field label="Current password" type="password" value={oldPassword} onInput={setOld} autocomplete="current-password" required name="oldPassword" />
-        <Field
-          label="New password"
-          hint="At least 8 characters."
-          type="password"
-          value={newPassword}
-          onInput={setNew}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="newPassword"
-        />
-        <Field
-          label="New password, again"
-          type="password"
-          value={again}
-          onInput={setAgain}
-          autocomplete="new-password"
-          required
-          minLength={8}
-          name="newPassword2"
-        />
+        <PasswordFields pair={pair} label="New password" name="newPassword" />
         <Button type="submit" kind="primary" busy={busy}>
           Change password
         </Button>

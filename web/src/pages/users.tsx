@@ -1,6 +1,7 @@
 /** Users (maintainers): list, create, reset a password, delete. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
+import { NewAccountFields, useNewAccount } from '../account-fields';
 import type { Me } from '../app';
 import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
 
@@ -162,44 +163,20 @@ function UserRow({ user, me, onChange, onMessage }: { user: User; me: Me; onChan
 }
 
 function CreateUser({ onCreated }: { onCreated: (name: string) => Promise<void> }) {
-  const [username, setUsername] = useState('');
-  const [fullName, setFullName] = useState('');
-  const [password, setPassword] = useState('');
+  const account = useNewAccount();
   const [role, setRole] = useState('creator');
   const action = useAction();
   const submit = () =>
     action.run(async () => {
-      const u = await call<User>('bonafide/user/create', { username, pass: password, role, ...(fullName ? { full_name: fullName } : {}) });
-      setUsername('');
-      setFullName('');
-      setPassword('');
+      const u = await call<User>('bonafide/user/create', { ...account.body(), role });
+      account.clear();
       await onCreated(u.username);
     });
   return (
     <Card title="Create an account">
       {action.error && <Notice kind="error">{action.error}</Notice>}
       <Form onSubmit={submit} label="Create an account" class="form form-grid">
-        <Field
-          label="Username"
-          hint="2–31 characters: a–z, 0–9 and _."
-          value={username}
-          onInput={setUsername}
-          required
-          autocomplete="off"
-          name="new-username"
-        />
-        <Field label="Full name" hint="Optional." value={fullName} onInput={setFullName} autocomplete="off" name="new-full-name" />
-        <Field
-          label="Password"
-          hint="At least 8 characters."
-          type="password"
-          value={password}
-          onInput={setPassword}
-          required
-          minLength={8}
-          autocomplete="new-password"
-          name="new-password"
-        />
+        <NewAccountFields account={account} forSomeoneElse />
         <Select label="Role" value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: r }))} />
         <div class="form-submit">
           <Button type="submit" kind="primary" busy={action.busy}>
