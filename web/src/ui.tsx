@@ -221,3 +221,81 @@ export function duration(seconds: number): string {
   if (m > 0) return `${m} min`;
   return `${Math.max(0, Math.floor(seconds))} s`;
 }
+
+/** One column of a `StackTable`: its heading (also the cell's label on a phone) and what a row shows in it. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => ComponentChildren;
+}
+
+/**
+ * A table whose rows stack into labelled lines on a phone. `actions` is a last column of buttons
+ * (its heading only for screen readers); `rowData` adds `data-*` attributes a test or style can find.
+ */
+export function StackTable<T>(props: {
+  rows: readonly T[];
+  columns: readonly Column<T>[];
+  rowKey: (row: T, index: number) => string;
+  actions?: (row: T) => ComponentChildren;
+  rowData?: (row: T) => Record<string, string>;
+  label?: string;
+}) {
+  return (
+    <table class="table table-stack" aria-label={props.label}>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" key={c.label}>
+              {c.label}
+            </th>
+          ))}
+          {props.actions && (
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row, i) => (
+          <tr key={props.rowKey(row, i)} {...(props.rowData ? Object.fromEntries(Object.entries(props.rowData(row)).map(([k, v]) => [`data-${k}`, v])) : {})}>
+            {props.columns.map((c) => (
+              <td data-label={c.label} key={c.label}>
+                {c.cell(row)}
+              </td>
+            ))}
+            {props.actions && <td class="num">{props.actions(row)}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * What a loaded list shows: its errors (the load's and any action's), "Loading…" until the first
+ * answer, `empty` when there is nothing, else `children` with the data.
+ */
+export function Loaded<T>(props: {
+  load: { data: T | null; error: string | null };
+  what: string;
+  errors?: readonly (string | null)[];
+  isEmpty: (data: T) => boolean;
+  empty: ComponentChildren;
+  children: (data: T) => ComponentChildren;
+}) {
+  const { data, error } = props.load;
+  return (
+    <>
+      {[error, ...(props.errors ?? [])].map(
+        (e, i) =>
+          e && (
+            <Notice kind="error" key={i}>
+              {e}
+            </Notice>
+          ),
+      )}
+      {data === null ? !error && <Loading what={props.what} /> : props.isEmpty(data) ? props.empty : props.children(data)}
+    </>
+  );
+}

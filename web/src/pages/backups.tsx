@@ -1,7 +1,7 @@
 /** Backups (maintainers): the restic repository, back up now with live progress, snapshots and restores. */
 import { useCallback, useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loaded, Loading, Notice, StackTable, useAction, useLoad } from '../ui';
 import { active, JobProgress, JobStatus, usePolling, type Job } from './jobs';
 
 interface Settings {
@@ -109,41 +109,30 @@ export function BackupsPage() {
           </Button>
         }
       >
-        {snapshots.error && <Notice kind="error">{snapshots.error}</Notice>}
-        {!snapshots.data ? (
-          <Loading what="snapshots" />
-        ) : snapshots.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Snapshot</th>
-                <th scope="col">Time</th>
-                <th scope="col">Paths</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {snapshots.data.map((s) => (
-                <tr key={s.id} data-snapshot={s.short_id}>
-                  <td data-label="Snapshot">
-                    <code>{s.short_id}</code>
-                  </td>
-                  <td data-label="Time">{formatDate(s.time)}</td>
-                  <td data-label="Paths">{s.paths.map((p) => (p.endsWith('/.hearth-backup') ? "Hearth's data" : p)).join(', ')}</td>
-                  <td class="num">
-                    <Button kind="danger" onClick={() => restore(s)} disabled={busy} label={`Restore snapshot ${s.short_id}`}>
-                      Restore
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No snapshots yet">Back up once and the snapshot appears here.</Empty>
-        )}
+        <Loaded
+          load={snapshots}
+          what="snapshots"
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No snapshots yet">Back up once and the snapshot appears here.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(s) => s.id}
+              rowData={(s) => ({ snapshot: s.short_id })}
+              columns={[
+                { label: 'Snapshot', cell: (s) => <code>{s.short_id}</code> },
+                { label: 'Time', cell: (s) => formatDate(s.time) },
+                { label: 'Paths', cell: (s) => s.paths.map((p) => (p.endsWith('/.hearth-backup') ? "Hearth's data" : p)).join(', ') },
+              ]}
+              actions={(s) => (
+                <Button kind="danger" onClick={() => restore(s)} disabled={busy} label={`Restore snapshot ${s.short_id}`}>
+                  Restore
+                </Button>
+              )}
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );

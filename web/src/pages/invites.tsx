@@ -1,7 +1,7 @@
 /** Invites (maintainers): single-use codes for registration by invitation — create with an expiry, list, revoke. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Form, formatDate, Loaded, Notice, Select, StackTable, useAction, useLoad } from '../ui';
 
 interface Invite {
   id: string;
@@ -85,42 +85,30 @@ export function InvitesPage({ registration }: { registration: string }) {
           </Button>
         }
       >
-        {revoke.error && <Notice kind="error">{revoke.error}</Notice>}
-        {list.error && <Notice kind="error">{list.error}</Notice>}
-        {!list.data ? (
-          !list.error && <Loading what="invites" />
-        ) : list.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((i) => (
-                <tr key={i.id}>
-                  <td data-label="Id">
-                    <code>{i.id.slice(0, 8)}</code>
-                  </td>
-                  <td data-label="Created">{formatDate(i.created_at)}</td>
-                  <td data-label="Expires">{formatDate(i.expires_at)}</td>
-                  <td class="num">
-                    <Button kind="danger" onClick={() => doRevoke(i.id)} busy={revoke.busy} label={`Revoke invite ${i.id.slice(0, 8)}`}>
-                      Revoke
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No open invites">Invites appear here until they are used or expire. The codes themselves are not kept.</Empty>
-        )}
+        <Loaded
+          load={list}
+          what="invites"
+          errors={[revoke.error]}
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No open invites">Invites appear here until they are used or expire. The codes themselves are not kept.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(i) => i.id}
+              columns={[
+                { label: 'Id', cell: (i) => <code>{i.id.slice(0, 8)}</code> },
+                { label: 'Created', cell: (i) => formatDate(i.created_at) },
+                { label: 'Expires', cell: (i) => formatDate(i.expires_at) },
+              ]}
+              actions={(i) => (
+                <Button kind="danger" onClick={() => doRevoke(i.id)} busy={revoke.busy} label={`Revoke invite ${i.id.slice(0, 8)}`}>
+                  Revoke
+                </Button>
+              )}
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );

@@ -1,7 +1,7 @@
 /** Jobs (maintainers): long actions — backups, restores, applies — with live progress and their log. */
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Empty, formatDate, Loading, Notice, useLoad } from '../ui';
+import { Button, Card, Empty, formatDate, Loaded, Notice, StackTable, useLoad } from '../ui';
 
 export interface Job {
   id: string;
@@ -62,47 +62,32 @@ export function JobsPage() {
           </Button>
         }
       >
-        {list.error && <Notice kind="error">{list.error}</Notice>}
-        {!list.data ? (
-          <Loading what="jobs" />
-        ) : list.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((j) => (
-                <tr key={j.id} data-job={j.id}>
-                  <td data-label="Job">{j.title}</td>
-                  <td data-label="Status">
-                    <JobStatus job={j} />
-                  </td>
-                  <td data-label="Progress">
-                    <JobProgress job={j} />
-                  </td>
-                  <td data-label="Started">{formatDate(j.started_at)}</td>
-                  <td data-label="Ended">{j.finished_at ? formatDate(j.finished_at) : '—'}</td>
-                  <td class="num">
-                    <Button kind="ghost" onClick={() => setOpen(open === j.id ? null : j.id)} label={`Log of ${j.title}`}>
-                      {open === j.id ? 'Hide log' : 'Log'}
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No jobs yet">Backups, restores and configuration changes appear here while they run and after.</Empty>
-        )}
+        <Loaded
+          load={list}
+          what="jobs"
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No jobs yet">Backups, restores and configuration changes appear here while they run and after.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(j) => j.id}
+              rowData={(j) => ({ job: j.id })}
+              columns={[
+                { label: 'Job', cell: (j) => j.title },
+                { label: 'Status', cell: (j) => <JobStatus job={j} /> },
+                { label: 'Progress', cell: (j) => <JobProgress job={j} /> },
+                { label: 'Started', cell: (j) => formatDate(j.started_at) },
+                { label: 'Ended', cell: (j) => (j.finished_at ? formatDate(j.finished_at) : '—') },
+              ]}
+              actions={(j) => (
+                <Button kind="ghost" onClick={() => setOpen(open === j.id ? null : j.id)} label={`Log of ${j.title}`}>
+                  {open === j.id ? 'Hide log' : 'Log'}
+                </Button>
+              )}
+            />
+          )}
+        </Loaded>
       </Card>
       {shown && (
         <Card title={`Log: ${shown.title}`}>

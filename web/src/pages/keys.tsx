@@ -1,7 +1,7 @@
 /** Keys: the account's OpenPGP key pair (fingerprint, expiry, export), and others' public keys (import, forget). */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Loading, Notice, StackTable, useAction, useLoad } from '../ui';
 
 interface Key {
   address: string;
@@ -83,7 +83,7 @@ export function KeysPage() {
       {list.error && <Notice kind="error">{list.error}</Notice>}
       <Card title="Your key pair">
         {!list.data ? (
-          <Loading what="your keys" />
+          !list.error && <Loading what="your keys" />
         ) : own?.status === 'found' && own.fingerprint ? (
           <>
             <dl class="facts">
@@ -178,45 +178,32 @@ export function KeysPage() {
         </Form>
       </Card>
       <Card title="Others' keys">
-        {forget.error && <Notice kind="error">{forget.error}</Notice>}
-        {!list.data ? (
-          <Loading what="keys" />
-        ) : others.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">State</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {others.map((k) => (
-                <tr key={k.address}>
-                  <td data-label="Address">{k.address}</td>
-                  <td data-label="Fingerprint">
-                    <code class="fingerprint">{k.fingerprint ? grouped(k.fingerprint) : '—'}</code>
-                  </td>
-                  <td data-label="State">
-                    <span class={`badge ${k.state === 'valid' ? 'badge-on' : 'badge-bad'}`}>{k.state}</span>
-                  </td>
-                  <td data-label="Expires">{k.expires_at ? formatDate(k.expires_at) : 'never'}</td>
-                  <td class="num">
-                    <Button kind="danger" onClick={() => doForget(k.address)} busy={forget.busy} label={`Forget the key of ${k.address}`}>
-                      Forget
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No keys imported">Public keys you import appear here.</Empty>
-        )}
+        {/* The list's own error shows at the top of the page. */}
+        <Loaded
+          load={{ data: list.data && others, error: null }}
+          what="keys"
+          errors={[forget.error]}
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No keys imported">Public keys you import appear here.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(k) => k.address}
+              columns={[
+                { label: 'Address', cell: (k) => k.address },
+                { label: 'Fingerprint', cell: (k) => <code class="fingerprint">{k.fingerprint ? grouped(k.fingerprint) : '—'}</code> },
+                { label: 'State', cell: (k) => <span class={`badge ${k.state === 'valid' ? 'badge-on' : 'badge-bad'}`}>{k.state}</span> },
+                { label: 'Expires', cell: (k) => (k.expires_at ? formatDate(k.expires_at) : 'never') },
+              ]}
+              actions={(k) => (
+                <Button kind="danger" onClick={() => doForget(k.address)} busy={forget.busy} label={`Forget the key of ${k.address}`}>
+                  Forget
+                </Button>
+              )}
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, Empty, formatDate, Loading, Notice, useLoad } from '../ui';
+import { Button, Card, Empty, formatDate, Loaded, StackTable, useLoad } from '../ui';
 
 interface Attempt {
   at: string;
@@ -55,41 +55,33 @@ export function LogPage({ me }: { me: Me }) {
         <label class="check">
           <input type="checkbox" checked={failures} onChange={(e) => setFailures((e.target as HTMLInputElement).checked)} /> Only failed attempts
         </label>
-        {log.error && <Notice kind="error">{log.error}</Notice>}
-        {!log.data ? (
-          !log.error && <Loading what="the log" />
-        ) : log.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Account</th>
-                <th scope="col">Result</th>
-                <th scope="col">Address</th>
-                <th scope="col">Where</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.data.map((a, i) => (
-                <tr key={`${a.at}-${i}`}>
-                  <td data-label="When">{formatDate(a.at)}</td>
-                  <td data-label="Account">{a.username}</td>
-                  <td data-label="Result">
+        <Loaded
+          load={log}
+          what="the log"
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title={failures ? 'No failed attempts' : 'Nothing logged yet'}>Sign-ins and failed attempts appear here.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(a, i) => `${a.at}-${i}`}
+              columns={[
+                { label: 'When', cell: (a) => formatDate(a.at) },
+                { label: 'Account', cell: (a) => a.username },
+                {
+                  label: 'Result',
+                  cell: (a) => (
                     <span class={`badge ${a.success ? 'badge-on' : 'badge-bad'}`} title={a.reason}>
                       {REASONS[a.reason] ?? a.reason}
                     </span>
-                  </td>
-                  <td data-label="Address">
-                    <code>{a.address}</code>
-                  </td>
-                  <td data-label="Where">{SURFACES[a.surface] ?? a.surface}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title={failures ? 'No failed attempts' : 'Nothing logged yet'}>Sign-ins and failed attempts appear here.</Empty>
-        )}
+                  ),
+                },
+                { label: 'Address', cell: (a) => <code>{a.address}</code> },
+                { label: 'Where', cell: (a) => SURFACES[a.surface] ?? a.surface },
+              ]}
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );

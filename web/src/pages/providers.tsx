@@ -1,7 +1,7 @@
 /** Providers: other servers this one knows, their CA pinned; maintainers add and forget them. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loaded, Loading, Notice, StackTable, useAction, useLoad } from '../ui';
 
 interface Provider {
   domain: string;
@@ -66,48 +66,35 @@ export function ProvidersPage(props: { maintainer: boolean }) {
         </Card>
       )}
       <Card title="Known providers">
-        {forget.error && <Notice kind="error">{forget.error}</Notice>}
-        {list.error && <Notice kind="error">{list.error}</Notice>}
-        {!list.data ? (
-          <Loading what="providers" />
-        ) : list.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Domain</th>
-                <th scope="col">URL</th>
-                <th scope="col">Pinned CA</th>
-                <th scope="col">Refreshed</th>
-                {props.maintainer && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((p) => (
-                <tr key={p.domain}>
-                  <td data-label="Domain">{p.domain}</td>
-                  <td data-label="URL">{p.url}</td>
-                  <td data-label="Pinned CA">
-                    <code class="fingerprint">{p.ca_cert_fingerprint}</code>
-                  </td>
-                  <td data-label="Refreshed">{formatDate(p.refreshed_at)}</td>
-                  {props.maintainer && (
-                    <td class="num">
+        <Loaded
+          load={list}
+          what="providers"
+          errors={[forget.error]}
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No known providers">Providers you add appear here.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(p) => p.domain}
+              columns={[
+                { label: 'Domain', cell: (p) => p.domain },
+                { label: 'URL', cell: (p) => p.url },
+                { label: 'Pinned CA', cell: (p) => <code class="fingerprint">{p.ca_cert_fingerprint}</code> },
+                { label: 'Refreshed', cell: (p) => formatDate(p.refreshed_at) },
+              ]}
+              actions={
+                props.maintainer
+                  ? (p) => (
                       <Button kind="danger" onClick={() => doForget(p.domain)} busy={forget.busy} label={`Forget ${p.domain}`}>
                         Forget
                       </Button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No known providers">Providers you add appear here.</Empty>
-        )}
+                    )
+                  : undefined
+              }
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );

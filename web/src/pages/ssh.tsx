@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loaded, Notice, StackTable, useAction, useLoad } from '../ui';
 
 interface Key {
   type: string;
@@ -54,50 +54,35 @@ export function SshPage(props: { me: Me }) {
           </Button>
         }
       >
-        {list.error && <Notice kind="error">{list.error}</Notice>}
-        {remove.error && <Notice kind="error">{remove.error}</Notice>}
-        {!list.data ? (
-          list.error ? null : (
-            <Loading what="keys" />
-          )
-        ) : list.data.keys.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">Comment</th>
-                <th scope="col">Added</th>
-                {maintainer && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.keys.map((k) => (
-                <tr key={k.fingerprint}>
-                  <td data-label="Type">{k.type}</td>
-                  <td data-label="Fingerprint">
-                    <code class="break">{k.fingerprint}</code>
-                  </td>
-                  <td data-label="Comment">{k.comment || <span class="muted">—</span>}</td>
-                  <td data-label="Added">{formatDate(k.created_at)}</td>
-                  {maintainer && (
-                    <td data-label="">
+        <Loaded
+          load={list}
+          what="keys"
+          errors={[remove.error]}
+          isEmpty={(data) => data.keys.length === 0}
+          empty={<Empty title="No SSH key">{maintainer ? 'Add one below.' : 'A maintainer adds keys for you.'}</Empty>}
+        >
+          {(data) => (
+            <StackTable
+              rows={data.keys}
+              rowKey={(k) => k.fingerprint}
+              columns={[
+                { label: 'Type', cell: (k) => k.type },
+                { label: 'Fingerprint', cell: (k) => <code class="break">{k.fingerprint}</code> },
+                { label: 'Comment', cell: (k) => k.comment || <span class="muted">—</span> },
+                { label: 'Added', cell: (k) => formatDate(k.created_at) },
+              ]}
+              actions={
+                maintainer
+                  ? (k) => (
                       <Button kind="danger" onClick={() => doRemove(k)} busy={remove.busy} label={`Remove the key ${k.fingerprint}`}>
                         Remove
                       </Button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No SSH key">{maintainer ? 'Add one below.' : 'A maintainer adds keys for you.'}</Empty>
-        )}
+                    )
+                  : undefined
+              }
+            />
+          )}
+        </Loaded>
       </Card>
       {maintainer && (
         <Card title={`Add a key to ${shown}`}>

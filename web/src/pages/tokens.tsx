@@ -1,7 +1,7 @@
 /** API tokens (maintainers): role tokens for automation — create with an expiry, copy once, revoke. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Notice, Select, StackTable, useAction, useLoad } from '../ui';
 
 interface RoleToken {
   id: string;
@@ -90,50 +90,36 @@ export function TokensPage() {
           </Button>
         }
       >
-        {revoke.error && <Notice kind="error">{revoke.error}</Notice>}
-        {list.error && <Notice kind="error">{list.error}</Notice>}
-        {!list.data ? (
-          <Loading what="tokens" />
-        ) : list.data.length ? (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Label</th>
-                <th scope="col">Role</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((t) => (
-                <tr key={t.id}>
-                  <td data-label="Id">
-                    <code>{t.id.slice(0, 8)}</code>
-                  </td>
-                  <td data-label="Label">{t.label || <span class="muted">—</span>}</td>
-                  <td data-label="Role">{t.role}</td>
-                  <td data-label="Issued">{formatDate(t.issued_at)}</td>
-                  <td data-label="Expires">{formatDate(t.expires_at)}</td>
-                  <td class="num">
-                    {t.revoked ? (
-                      <span class="badge badge-off">revoked</span>
-                    ) : (
-                      <Button kind="danger" onClick={() => doRevoke(t.id)} busy={revoke.busy} label={`Revoke token ${t.id.slice(0, 8)}`}>
-                        Revoke
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty title="No live tokens">Tokens you create appear here until they expire.</Empty>
-        )}
+        <Loaded
+          load={list}
+          what="tokens"
+          errors={[revoke.error]}
+          isEmpty={(rows) => rows.length === 0}
+          empty={<Empty title="No live tokens">Tokens you create appear here until they expire.</Empty>}
+        >
+          {(rows) => (
+            <StackTable
+              rows={rows}
+              rowKey={(t) => t.id}
+              columns={[
+                { label: 'Id', cell: (t) => <code>{t.id.slice(0, 8)}</code> },
+                { label: 'Label', cell: (t) => t.label || <span class="muted">—</span> },
+                { label: 'Role', cell: (t) => t.role },
+                { label: 'Issued', cell: (t) => formatDate(t.issued_at) },
+                { label: 'Expires', cell: (t) => formatDate(t.expires_at) },
+              ]}
+              actions={(t) =>
+                t.revoked ? (
+                  <span class="badge badge-off">revoked</span>
+                ) : (
+                  <Button kind="danger" onClick={() => doRevoke(t.id)} busy={revoke.busy} label={`Revoke token ${t.id.slice(0, 8)}`}>
+                    Revoke
+                  </Button>
+                )
+              }
+            />
+          )}
+        </Loaded>
       </Card>
     </div>
   );
