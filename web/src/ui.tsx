@@ -299,3 +299,12 @@ export function Loaded<T>(props: {
     </>
   );
 }
+
+/** "Refresh" for what `useLoad` loaded: reloads it, busy while it loads. */
+export function RefreshButton(props: { load: { reload: () => Promise<void>; loading: boolean }; children?: ComponentChildren }) {
+  return (
+    <Button onClick={props.load.reload} busy={props.load.loading}>
+      {props.children ?? 'Refresh'}
+    </Button>
+  );
+}

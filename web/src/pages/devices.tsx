@@ -2,7 +2,7 @@
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, RefreshButton, useAction, useLoad } from '../ui';
 
 interface Device {
   name: string;
@@ -20,14 +20,7 @@ export function DevicesPage() {
         <h1>Devices</h1>
       </div>
       <PairCard onPaired={devices.reload} />
-      <Card
-        title="Your devices"
-        actions={
-          <Button onClick={devices.reload} busy={devices.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Your devices" actions={<RefreshButton load={devices} />}>
         <DeviceList {...devices} />
       </Card>
       <RecoveryCard />

@@ -1,7 +1,7 @@
 /** Invites (maintainers): single-use codes for registration by invitation — create with an expiry, list, revoke. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Form, formatDate, Loaded, Notice, Select, StackTable, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Form, formatDate, Loaded, Notice, RefreshButton, Select, StackTable, useAction, useLoad } from '../ui';
 
 interface Invite {
   id: string;
@@ -77,14 +77,7 @@ export function InvitesPage({ registration }: { registration: string }) {
           </Button>
         </Form>
       </Card>
-      <Card
-        title="Open invites"
-        actions={
-          <Button onClick={list.reload} busy={list.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Open invites" actions={<RefreshButton load={list} />}>
         <Loaded
           load={list}
           what="invites"

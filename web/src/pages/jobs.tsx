@@ -1,7 +1,7 @@
 /** Jobs (maintainers): long actions — backups, restores, applies — with live progress and their log. */
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Empty, formatDate, Loaded, Notice, StackTable, useLoad } from '../ui';
+import { Button, Card, Empty, formatDate, Loaded, Notice, RefreshButton, StackTable, useLoad } from '../ui';
 
 export interface Job {
   id: string;
@@ -54,14 +54,7 @@ export function JobsPage() {
       <div class="page-head">
         <h1>Jobs</h1>
       </div>
-      <Card
-        title="Recent jobs"
-        actions={
-          <Button onClick={list.reload} busy={list.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Recent jobs" actions={<RefreshButton load={list} />}>
         <Loaded
           load={list}
           what="jobs"

@@ -1,7 +1,7 @@
 /** Keys: the account's OpenPGP key pair (fingerprint, expiry, export), and others' public keys (import, forget). */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Loading, Notice, StackTable, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Loading, Notice, RefreshButton, StackTable, useAction, useLoad } from '../ui';
 
 interface Key {
   address: string;
@@ -76,9 +76,7 @@ export function KeysPage() {
     <div class="page">
       <div class="page-head">
         <h1>Keys</h1>
-        <Button onClick={list.reload} busy={list.loading}>
-          Refresh
-        </Button>
+        <RefreshButton load={list} />
       </div>
       {list.error && <Notice kind="error">{list.error}</Notice>}
       <Card title="Your key pair">

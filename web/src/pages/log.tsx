@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, Empty, formatDate, Loaded, StackTable, useLoad } from '../ui';
+import { Card, Empty, formatDate, Loaded, RefreshButton, StackTable, useLoad } from '../ui';
 
 interface Attempt {
   at: string;
@@ -39,14 +39,7 @@ export function LogPage({ me }: { me: Me }) {
       <div class="page-head">
         <h1>Sign-in log</h1>
       </div>
-      <Card
-        title={everyone ? 'Every sign-in and failed attempt' : 'Sign-ins to your account'}
-        actions={
-          <Button onClick={log.reload} busy={log.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title={everyone ? 'Every sign-in and failed attempt' : 'Sign-ins to your account'} actions={<RefreshButton load={log} />}>
         <p class="muted">
           {everyone
             ? 'Logins, wrong passwords and wrong phrases on every surface, newest first. Entries are kept 30 days.'

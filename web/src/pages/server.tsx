@@ -1,7 +1,7 @@
 /** The server (maintainers): services with their state, enable and disable; time zone, automatic upgrades, apply. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Field, Form, Loading, Notice, Select, useAction, useLoad } from '../ui';
+import { Button, Card, Field, Form, Loading, Notice, RefreshButton, Select, useAction, useLoad } from '../ui';
 
 interface ServiceState {
   id: string;
@@ -58,14 +58,7 @@ export function ServerPage() {
       <div class="page-head">
         <h1>Server</h1>
       </div>
-      <Card
-        title="Services"
-        actions={
-          <Button onClick={services.reload} busy={services.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Services" actions={<RefreshButton load={services} />}>
         <p class="muted">Enabling or disabling writes the server's state; apply the configuration to put it into effect.</p>
         {services.error && <Notice kind="error">{services.error}</Notice>}
         {toggle.error && <Notice kind="error">{toggle.error}</Notice>}

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, Empty, Field, Form, formatDate, Loaded, Notice, StackTable, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loaded, Notice, RefreshButton, StackTable, useAction, useLoad } from '../ui';
 
 interface Key {
   type: string;
@@ -46,14 +46,7 @@ export function SshPage(props: { me: Me }) {
           </Form>
         </Card>
       )}
-      <Card
-        title={`Keys of ${shown}`}
-        actions={
-          <Button onClick={list.reload} busy={list.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title={`Keys of ${shown}`} actions={<RefreshButton load={list} />}>
         <Loaded
           load={list}
           what="keys"

@@ -1,7 +1,7 @@
 /** API tokens (maintainers): role tokens for automation — create with an expiry, copy once, revoke. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Notice, Select, StackTable, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loaded, Notice, RefreshButton, Select, StackTable, useAction, useLoad } from '../ui';
 
 interface RoleToken {
   id: string;
@@ -82,14 +82,7 @@ export function TokensPage() {
           </Button>
         </Form>
       </Card>
-      <Card
-        title="Live tokens"
-        actions={
-          <Button onClick={list.reload} busy={list.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Live tokens" actions={<RefreshButton load={list} />}>
         <Loaded
           load={list}
           what="tokens"

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api';
 import { NewAccountFields, useNewAccount } from '../account-fields';
 import type { Me } from '../app';
-import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, Select, useAction, useLoad } from '../ui';
+import { Button, Card, Empty, Field, Form, formatDate, Loading, Notice, RefreshButton, Select, useAction, useLoad } from '../ui';
 
 interface User {
   username: string;
@@ -38,14 +38,7 @@ export function UsersPage({ me }: { me: Me }) {
           await list.reload();
         }}
       />
-      <Card
-        title="Accounts"
-        actions={
-          <Button onClick={list.reload} busy={list.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="Accounts" actions={<RefreshButton load={list} />}>
         {list.error && <Notice kind="error">{list.error}</Notice>}
         {!list.data ? (
           <Loading what="accounts" />

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, RefreshButton, useAction, useLoad } from '../ui';
 import { TrustServer } from './trust';
 import { DEFAULT_ITERATIONS, makeRegistration, MAX_ITERATIONS, MIN_ITERATIONS, MIN_MASTER_PASSWORD, registerFinishBody } from '../vaultcrypto';
 
@@ -49,14 +49,7 @@ export function VaultPage({ me }: { me: Me }) {
       <div class="page-head">
         <h1>Vault</h1>
       </div>
-      <Card
-        title="My vault"
-        actions={
-          <Button onClick={status.reload} busy={status.loading}>
-            Refresh
-          </Button>
-        }
-      >
+      <Card title="My vault" actions={<RefreshButton load={status} />}>
         {status.error && <Notice kind="error">{status.error}</Notice>}
         {!status.data ? (
           <Loading what="your vault" />
@@ -254,14 +247,7 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
     });
   };
   return (
-    <Card
-      title="Vaults on this server"
-      actions={
-        <Button onClick={list.reload} busy={list.loading}>
-          Refresh
-        </Button>
-      }
-    >
+    <Card title="Vaults on this server" actions={<RefreshButton load={list} />}>
       <p class="muted small">Counts and dates only: Hearth cannot read what a vault holds.</p>
       {message && <Notice kind="ok">{message}</Notice>}
       {del.error && <Notice kind="error">{del.error}</Notice>}
