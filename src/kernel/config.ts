@@ -224,7 +224,7 @@ export const CONFIG_SCHEMA = Type.Object({
     system_logins: Type.Boolean({
       default: false,
       description:
-        "Put a crypt(3) SHA-512 hash of each account's password in the state file, so the account can log in to the server itself (a second hash of the password, off by default). Computed in-process when the password is set or next used to log in.",
+        "Put a crypt(3) SHA-512 hash of each account's password in the state file, so the account can log in to the server itself (a second hash of the password, off by default). Computed in-process whenever the account's password is given in plain text: when it is set (account creation, invite sign-up, a change, a reset, a recovery, the console) or at a login with it; until then the account has none. A Bitwarden sign-in never makes one: it sends a hash of the vault's master password, not the account's password.",
     }),
     services: Type.Array(
       Type.Object({
