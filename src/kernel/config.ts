@@ -281,6 +281,15 @@ export const CONFIG_SCHEMA = Type.Object({
       description: "Command that starts one unit; `{unit}` is replaced by the unit's name, as a whole argument. An argv array, run without a shell.",
     }),
   }),
+  jobs: Type.Object({
+    heartbeat_interval: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 3600,
+      description:
+        'Seconds between the heartbeats a daemon writes for the jobs it runs. A queued or running job whose heartbeat is older than three intervals belongs to a daemon that died: the next daemon to start (or to start a job of its kind) marks it failed; a job another live replica runs is left alone. Give every replica sharing a store the same value.',
+    }),
+  }),
 });
 
 export type Config = Static<typeof CONFIG_SCHEMA>;
@@ -370,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     host: {},
     log: {},
     backup: {},
+    jobs: {},
   }) as Config;
   const values = config as unknown as Record<string, Record<string, unknown>>;
 
