@@ -240,7 +240,7 @@ program.commands
   .commands.find((c) => c.name() === 'restore')!
   .option(
     '--repo <repository>',
-    'bring a whole Hearth back into the empty home given by --home, from this repository: an absolute path, or b2:BUCKET (with B2_ACCOUNT_ID and B2_ACCOUNT_KEY set)',
+    'bring a whole Hearth back into the empty home given by --home (a PostgreSQL store into the empty database [store] url or HEARTH_STORE_URL names), from this repository: an absolute path, or b2:BUCKET (with B2_ACCOUNT_ID and B2_ACCOUNT_KEY set)',
   )
   .option('--password-file <file>', "with --repo: the repository's password file (backup/settings says where it was kept)")
   .action(async (positional: string[], opts: { snapshot?: string; repo?: string; passwordFile?: string }) => {

@@ -1,4 +1,4 @@
-/** The `jobs` table (0006): long actions with their state, progress and a bounded log tail. */
+/** The `jobs` table: long actions with their state, progress and a bounded log tail; then the replica that runs each, and its heartbeat. */
 import { sql } from 'kysely';
 import type { MigrationPart } from '../store/migrate.js';
 
@@ -29,6 +29,15 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .unique()
         .where(sql.ref('status'), 'in', [sql.lit('queued'), sql.lit('running')])
         .execute();
+    },
+  },
+  {
+    id: '0013_job_replicas',
+    async up(db) {
+      // Which daemon runs a job, and when it last said so: a starting replica fails only the
+      // jobs of daemons that stopped beating, not those another live replica runs.
+      await db.schema.alterTable('jobs').addColumn('replica', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('heartbeat_at', 'bigint').execute();
     },
   },
 ];

@@ -30,9 +30,31 @@ export async function list(db: Db, limit: number, kind?: string): Promise<JobRow
   return q.execute();
 }
 
-/** Marks every queued or running job failed (they belonged to a daemon that is gone); answers how many. */
-export async function failActive(db: Db, now: number, error: string): Promise<number> {
-  const r = await db.updateTable('jobs').set({ status: 'failed', finished_at: now, error }).where('status', 'in', ACTIVE).executeTakeFirst();
+/** Says `replica` still runs its queued and running jobs. */
+export async function heartbeat(db: Db, replica: string, now: number): Promise<void> {
+  await db.updateTable('jobs').set({ heartbeat_at: now }).where('replica', '=', replica).where('status', 'in', ACTIVE).execute();
+}
+
+/**
+ * Marks failed the queued or running jobs (of one kind, when given) whose daemon is gone: those
+ * whose heartbeat is older than `staleBefore` or missing, and, at a daemon's start, those of its
+ * own `replica` id; never those in `keep`. Answers how many.
+ */
+export async function failOrphans(
+  db: Db,
+  o: { now: number; staleBefore: number; replica?: string; error: string; kind?: string; /** jobs this daemon runs: never orphans */ keep?: string[] },
+): Promise<number> {
+  let q = db
+    .updateTable('jobs')
+    .set({ status: 'failed', finished_at: o.now, error: o.error })
+    .where('status', 'in', ACTIVE)
+    .where((eb) => {
+      const gone = [eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', o.staleBefore)];
+      return eb.or(o.replica === undefined ? gone : [...gone, eb('replica', '=', o.replica)]);
+    });
+  if (o.kind !== undefined) q = q.where('kind', '=', o.kind);
+  if (o.keep?.length) q = q.where('id', 'not in', o.keep);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

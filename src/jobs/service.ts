@@ -12,10 +12,12 @@
  *
  * The work runs after `startJob` answers (the caller gets the queued job at once). A job's
  * progress and log are kept in memory while it runs and written to the store at most every
- * quarter of a second; a job left queued or running by a daemon that died is marked failed when
- * the next one starts. `ctx.signal` aborts when the daemon stops: pass it to child processes.
+ * quarter of a second. Each daemon is a replica with a random id, recorded on the jobs it runs,
+ * and beats for them every `[jobs] heartbeat_interval` seconds; a job whose heartbeat is older than
+ * three intervals was left by a daemon that died, and is marked failed when a daemon starts (or
+ * starts a job of its kind). `ctx.signal` aborts when the daemon stops: pass it to child processes.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { HearthError, notFound } from '../kernel/errors.js';
 import type { Hearth } from '../kernel/hearth.js';
 import { isoOrNull } from '../store/db.js';
@@ -30,6 +32,9 @@ export const LOG_LINE_LENGTH = 1000;
 /** Finished jobs older than this are forgotten when the daemon starts. */
 const KEEP_FINISHED_MS = 90 * 24 * 3600 * 1000;
 const FLUSH_MS = 250;
+/** A heartbeat older than this many intervals means the replica that wrote it is gone. */
+const STALE_BEATS = 3;
+const ORPHANED = 'hearthd stopped while the job ran';
 
 export interface JobContext {
   /** The job's id. */
@@ -69,6 +74,35 @@ interface Active {
 
 /** The jobs this daemon runs, per Hearth (tests run several daemons in one process). */
 const running = new WeakMap<Hearth, Map<string, Active>>();
+/** Each daemon's replica id, and the timer that beats for its jobs while it runs any. */
+const replicas = new WeakMap<Hearth, string>();
+const beats = new WeakMap<Hearth, NodeJS.Timeout>();
+
+/** This daemon's replica id: random, taken on first use (at start), recorded on the jobs it runs. */
+export function replicaId(h: Hearth): string {
+  let id = replicas.get(h);
+  if (!id) replicas.set(h, (id = randomBytes(8).toString('hex')));
+  return id;
+}
+
+const intervalMs = (h: Hearth) => h.config.jobs.heartbeat_interval * 1000;
+const staleBefore = (h: Hearth, now: number) => now - STALE_BEATS * intervalMs(h);
+
+/** Beats for this daemon's jobs while it runs any (unref'd: it never keeps the process up). */
+function beat(h: Hearth): void {
+  if (beats.has(h)) return;
+  const timer = setInterval(() => {
+    if (activeOf(h).size === 0) return stopBeating(h);
+    void repo.heartbeat(h.store.db, replicaId(h), h.clock.now()).catch(() => {});
+  }, intervalMs(h));
+  timer.unref();
+  beats.set(h, timer);
+}
+
+function stopBeating(h: Hearth): void {
+  clearInterval(beats.get(h));
+  beats.delete(h);
+}
 
 function activeOf(h: Hearth): Map<string, Active> {
   let m = running.get(h);
@@ -143,16 +177,29 @@ export async function startJob(h: Hearth, kind: string, work: JobWork, opts: { t
     log: '[]',
     error: null,
     result: null,
+    replica: replicaId(h),
+    heartbeat_at: h.clock.now(),
   };
   try {
     await repo.insert(h.store.db, row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw await busy(h, kind);
-    throw err;
+    if (!isUniqueViolation(err)) throw err;
+    // The kind's active job may be an orphan of a replica that died (its heartbeat stale): fail
+    // it, then try once more. A job of this daemon's own is never one: it beats while it runs.
+    const now = h.clock.now();
+    const freed = await repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), error: ORPHANED, kind, keep: [...jobs.keys()] });
+    if (!freed) throw await busy(h, kind);
+    try {
+      await repo.insert(h.store.db, row);
+    } catch (again) {
+      if (isUniqueViolation(again)) throw await busy(h, kind);
+      throw again;
+    }
   }
   const queued = view(row, []);
   const active: Active = { row, lines: [], controller: new AbortController(), done: Promise.resolve(queued), timer: null, flushing: Promise.resolve() };
   jobs.set(row.id, active);
+  beat(h);
   active.done = new Promise<JobView>((resolve) => setImmediate(() => void run(h, active, work).then(resolve)));
   return queued;
 }
@@ -163,7 +210,10 @@ function flush(h: Hearth, a: Active): Promise<void> {
   a.timer = null;
   const { status, progress, started_at, finished_at, error, result } = a.row;
   const log = JSON.stringify(a.lines);
-  a.flushing = a.flushing.then(() => repo.update(h.store.db, a.row.id, { status, progress, started_at, finished_at, error, result, log }).catch(() => {}));
+  const heartbeat_at = h.clock.now();
+  a.flushing = a.flushing.then(() =>
+    repo.update(h.store.db, a.row.id, { status, progress, started_at, finished_at, error, result, log, heartbeat_at }).catch(() => {}),
+  );
   return a.flushing;
 }
 
@@ -203,13 +253,14 @@ async function run(h: Hearth, a: Active, work: JobWork): Promise<JobView> {
     a.row.result = result ? JSON.stringify(result) : null;
   } catch (err) {
     a.row.status = 'failed';
-    a.row.error = a.controller.signal.aborted ? 'hearthd stopped while the job ran' : (err as Error).message || String(err);
+    a.row.error = a.controller.signal.aborted ? ORPHANED : (err as Error).message || String(err);
     a.lines.push(clean(`failed: ${a.row.error}`));
     if (a.lines.length > LOG_LINES) a.lines.splice(0, a.lines.length - LOG_LINES);
   }
   a.row.finished_at = h.clock.now();
   await flush(h, a);
   activeOf(h).delete(a.row.id);
+  if (activeOf(h).size === 0) stopBeating(h);
   return view(a.row, a.lines);
 }
 
@@ -245,18 +296,21 @@ export async function jobFinished(h: Hearth, id: string): Promise<JobView> {
 }
 
 /**
- * At start, once the store is open: jobs a previous daemon left queued or running can never
- * finish, so they are marked failed; finished jobs older than 90 days are forgotten. Answers how
- * many were marked failed. One daemon runs the jobs of a store.
+ * At start, once the store is open: jobs left queued or running by a daemon that is gone — its
+ * heartbeat older than three intervals, or missing — can never finish, so they are marked failed;
+ * those another live replica runs (its heartbeat fresh) are left alone. Finished jobs older than
+ * 90 days are forgotten. Answers how many were marked failed.
  */
 export async function recoverJobs(h: Hearth): Promise<number> {
   const now = h.clock.now();
   await repo.deleteFinishedBefore(h.store.db, now - KEEP_FINISHED_MS);
-  return repo.failActive(h.store.db, now, 'hearthd stopped while the job ran');
+  // This daemon runs nothing yet: any job under its own id is one it left before a restart.
+  return repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), replica: replicaId(h), error: ORPHANED });
 }
 
 /** At stop, before the store closes: aborts the running jobs and waits (up to `ms`) for them to record their end. */
 export async function stopJobs(h: Hearth, ms = 10_000): Promise<void> {
+  stopBeating(h);
   const jobs = [...activeOf(h).values()];
   if (jobs.length === 0) return;
   for (const a of jobs) a.controller.abort();

@@ -224,7 +224,7 @@ export const CONFIG_SCHEMA = Type.Object({
     system_logins: Type.Boolean({
       default: false,
       description:
-        "Put a crypt(3) SHA-512 hash of each account's password in the state file, so the account can log in to the server itself (a second hash of the password, off by default). Computed in-process when the password is set or next used to log in.",
+        "Put a crypt(3) SHA-512 hash of each account's password in the state file, so the account can log in to the server itself (a second hash of the password, off by default). Computed in-process whenever the account's password is given in plain text: when it is set (account creation, invite sign-up, a change, a reset, a recovery, the console) or at a login with it; until then the account has none. A Bitwarden sign-in never makes one: it sends a hash of the vault's master password, not the account's password.",
     }),
     services: Type.Array(
       Type.Object({
@@ -279,6 +279,15 @@ export const CONFIG_SCHEMA = Type.Object({
       default: ['systemctl', 'start', '{unit}'],
       minItems: 1,
       description: "Command that starts one unit; `{unit}` is replaced by the unit's name, as a whole argument. An argv array, run without a shell.",
+    }),
+  }),
+  jobs: Type.Object({
+    heartbeat_interval: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 3600,
+      description:
+        'Seconds between the heartbeats a daemon writes for the jobs it runs. A queued or running job whose heartbeat is older than three intervals belongs to a daemon that died: the next daemon to start (or to start a job of its kind) marks it failed; a job another live replica runs is left alone. Give every replica sharing a store the same value.',
     }),
   }),
 });
@@ -370,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     host: {},
     log: {},
     backup: {},
+    jobs: {},
   }) as Config;
   const values = config as unknown as Record<string, Record<string, unknown>>;
 

@@ -289,6 +289,10 @@ export interface JobsTable {
   log: string;
   error: string | null;
   result: string | null;
+  /** The daemon (replica) that runs it: a random id each daemon takes at start (0013). */
+  replica: string | null;
+  /** When that daemon last said it still runs it (ms); a stale one means the daemon died (0013). */
+  heartbeat_at: number | null;
 }
 
 export interface Database {

@@ -5,7 +5,8 @@
  * SelfPrivacy's states and routes, a restore that stops the configured units first and starts
  * them after (real executables that record what they saw), maintainer only. Then a whole Hearth
  * brought back into a new home on SQLite: a daemon started there and the official bw CLI logging
- * in to the restored vault.
+ * in to the restored vault; and one on PostgreSQL, its dump loaded into a new, empty database (a
+ * database that is not empty refused), a daemon there, a native login and a vault sync.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,9 @@ import { jobFinished } from '../../src/jobs/service.js';
 import { BwDevice, encode, ITEMS } from '../support/bw-scenario.js';
 import { call, runCli, startDaemon, startInProcess, tempHome, waitFor, type InProcessDaemon, type RunningDaemon } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
-import { registerVault } from '../support/vault-harness.js';
+import { registerVault, VaultClient } from '../support/vault-harness.js';
+import pg from 'pg';
+import { PG_BASE, pgSkip } from '../support/pg.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -292,4 +295,101 @@ describe('a whole Hearth brought back from a backup into a new home', () => {
     const got = await two.json(['get', 'item', item.id]);
     assert.equal(got.login.password, 'hunter2');
   });
+});
+
+describe('a whole Hearth on PostgreSQL brought back into a new home and an empty database', async () => {
+  const skip = await pgSkip();
+  const PASSWORD = 'correct horse battery staple';
+  const suffix = randomBytes(6).toString('hex');
+  const [source, target] = [`hearth_restore_from_${suffix}`, `hearth_restore_to_${suffix}`];
+  const urlOf = (db: string) => {
+    const u = new URL(PG_BASE);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  const admin = async (query: string) => {
+    const c = new pg.Client({ connectionString: PG_BASE });
+    await c.connect();
+    try {
+      await c.query(query);
+    } finally {
+      await c.end();
+    }
+  };
+  const daemons: RunningDaemon[] = [];
+  let made = false;
+  after(async () => {
+    for (const x of daemons) await x.stop();
+    if (made) for (const db of [source, target]) await admin(`drop database if exists ${db} with (force)`);
+  });
+
+  it(
+    'backup of a PostgreSQL-backed Hearth, restore with HEARTH_STORE_URL at an empty database, a daemon there: login and vault sync',
+    { skip, timeout: 300_000 },
+    async () => {
+      made = true;
+      for (const db of [source, target]) await admin(`create database ${db}`);
+      const repo = join(tempDir(), 'repo');
+      const env = { HEARTH_SERVER_DOMAIN: 'home.example', HEARTH_SECURITY_FAILURE_DELAY: '0' };
+      const ready = (x: RunningDaemon) => waitFor('the store', async () => (await fetch(`${x.url}/readiness`)).status === 200, 30_000);
+      const a = await startDaemon({ env: { ...env, HEARTH_STORE_URL: urlOf(source) } });
+      daemons.push(a);
+      await ready(a);
+      assert.equal((await call(a, 'bonafide/user/create', { username: 'alice', pass: 'account-password-1' })).status, 200);
+      const vault = await registerVault(a, 'alice', PASSWORD);
+      assert.equal((await vault.login()).status, 200);
+      const cipher = await vault.api('POST', '/api/ciphers', vault.loginCipher('site', 'hunter2'));
+      assert.equal(cipher.status, 200, JSON.stringify(cipher.body));
+
+      assert.equal((await call(a, 'backup/local', { path: repo })).status, 200);
+      const created = await call(a, 'backup/create');
+      assert.equal(created.status, 200);
+      const watched = await runCli(['--json', 'job', 'watch', created.body.result.id], { HEARTH_HOME: a.home });
+      assert.equal(watched.code, 0, watched.stderr);
+      const end = JSON.parse(watched.stdout.trim().split('\n').at(-1)!);
+      assert.equal(end.status, 'succeeded', JSON.stringify(end));
+      const snapshot = String(end.result.snapshot);
+      const keptPassword = join(tempDir(), 'restic-password');
+      writeFileSync(keptPassword, readFileSync(join(a.home, 'backup', 'password')), { mode: 0o600 });
+      await a.stop();
+
+      const restoreInto = (home: string, url: string) =>
+        runCli(['--json', '--home', home, 'backup', 'restore', snapshot, '--repo', repo, '--password-file', keptPassword], { HEARTH_STORE_URL: url });
+      const home = join(tempHome(), 'new-home');
+      const restored = await restoreInto(home, urlOf(target));
+      assert.equal(restored.code, 0, restored.stderr);
+      const result = JSON.parse(restored.stdout);
+      assert.equal(result.store, 'postgres');
+      assert.match(result.loaded_into, new RegExp(target));
+      assert.ok(!result.files.includes('store.sql') && !existsSync(join(home, 'store.sql')), 'the dump is loaded, not left in the home');
+      for (const name of ['authtoken', 'token.key', 'tls', 'backup']) assert.ok(result.files.includes(name), name);
+
+      // The database holds the store now: a second restore into it is refused, and changes nothing.
+      const other = join(tempHome(), 'other-home');
+      const twice = await restoreInto(other, urlOf(target));
+      assert.equal(twice.code, 1);
+      assert.match(twice.stderr, /is not empty: .*accounts.*Restore into an empty database/);
+      assert.ok(!existsSync(join(other, 'authtoken')), 'nothing was restored into the home');
+      // A URL that names no PostgreSQL database: refused, saying what to set.
+      const noPg = await runCli(['--home', join(tempHome(), 'third'), 'backup', 'restore', snapshot, '--repo', repo, '--password-file', keptPassword], {
+        HEARTH_STORE_URL: '',
+      });
+      assert.equal(noPg.code, 1);
+      assert.match(noPg.stderr, /holds a PostgreSQL store, and \[store\] url names no PostgreSQL database: set HEARTH_STORE_URL/);
+
+      const b = await startDaemon({ home, env: { ...env, HEARTH_STORE_URL: urlOf(target) } });
+      daemons.push(b);
+      await ready(b);
+      assert.equal(b.token, a.token, 'the same API token');
+      const login = await call({ url: b.url }, 'bonafide/user/authenticate', { username: 'alice', pass: 'account-password-1' });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      const again = new VaultClient(b, vault.email, vault.reg);
+      assert.equal((await again.login()).status, 200);
+      const sync = await again.api('GET', '/api/sync');
+      assert.equal(sync.status, 200);
+      const item = sync.body.ciphers.find((c: { id: string }) => c.id === cipher.body.id);
+      assert.ok(item, 'the item is back');
+      assert.equal(again.dec(item.login.password), 'hunter2');
+    },
+  );
 });

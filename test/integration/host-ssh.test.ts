@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateProblem } from '../../src/host/state-file.js';
 import { HEADER } from '../../src/host/authorized-keys.js';
-import { call, type CallResult, type InProcessDaemon } from '../support/helpers.js';
+import { call, startInProcess, type CallResult, type InProcessDaemon } from '../support/helpers.js';
 import { fakeHost, type FakeHost } from '../support/fake-host.js';
 import { skKey, sshFingerprint, sshKeygen } from '../support/ssh-keys.js';
 import { forEachStore } from '../support/stores.js';
@@ -221,5 +221,85 @@ forEachStore('system logins', (store) => {
       after,
     );
     assert.ok(!d.logText().includes(PASS));
+  });
+  /** The state file's crypt(3) hash for `username`, checked against openssl's for `password` (with its salt). */
+  function assertHashOf(f: FakeHost, username: string, password: string): string {
+    const user = readState(f).users.find((u: any) => u.username === username);
+    assert.ok(user?.hashedPassword, `${username} has a hash`);
+    const hash: string = user.hashedPassword;
+    const fromOpenssl = execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, '-stdin'], { input: `${password}\n` })
+      .toString()
+      .trim();
+    assert.equal(fromOpenssl, hash, `${username}'s hash is that of the password just set`);
+    return hash;
+  }
+
+  store.it('every path that sets the password in plain text makes a new hash: invite sign-up, change, the console, a recovery', async () => {
+    const f = fakeHost();
+    const d = await store.startInProcess({ toml: f.toml('system_logins = true'), env: { HEARTH_ACCOUNTS_REGISTRATION: 'invite' } });
+    const anon = { url: d.url };
+    assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass: PASS })).status, 200);
+    const code = (await call(d, 'bonafide/invite/create')).body.result.invitecode;
+    const signUp = await call(anon, 'bonafide/user/create', { username: 'bob', pass: 'bob-password-1', invitecode: code });
+    assert.equal(signUp.status, 200, JSON.stringify(signUp.body));
+    const first = assertHashOf(f, 'bob', 'bob-password-1');
+
+    const login = async (pass: string) => ({
+      authorization: (await call(anon, 'bonafide/user/authenticate', { username: 'bob', pass })).body.result.authorization as string,
+    });
+    const changed = await call(
+      anon,
+      'bonafide/user/update',
+      { oldpass: 'bob-password-1', newpass: 'bob-password-2' },
+      { headers: await login('bob-password-1') },
+    );
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const second = assertHashOf(f, 'bob', 'bob-password-2');
+    assert.notEqual(second, first);
+
+    const prep = await call(anon, 'web/loginprep');
+    const loginToken = prep.body.result.loginToken;
+    const web = await call(
+      anon,
+      'web/login',
+      { loginToken, username: 'bob', password: 'bob-password-2' },
+      { headers: { cookie: `hearth_login=${loginToken}` } },
+    );
+    assert.equal(web.status, 200, JSON.stringify(web.body));
+    const cookie = web.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('hearth_session='))!
+      .split(';')[0]!;
+    const viaConsole = await call(
+      anon,
+      'web/setpassword',
+      { oldPassword: 'bob-password-2', newPassword: 'bob-password-3' },
+      { headers: { cookie, 'x-hearth-csrf': web.body.result.csrf } },
+    );
+    assert.equal(viaConsole.status, 200, JSON.stringify(viaConsole.body));
+    assertHashOf(f, 'bob', 'bob-password-3');
+
+    const token = (await call(anon, 'recovery/create', {}, { headers: await login('bob-password-3') })).body.result.token;
+    const recovered = await call(anon, 'bonafide/user/recover', { token, newpass: 'bob-password-4' });
+    assert.equal(recovered.status, 200, JSON.stringify(recovered.body));
+    assertHashOf(f, 'bob', 'bob-password-4');
+    assertHashOf(f, 'alice', PASS);
+    for (const p of [PASS, 'bob-password-1', 'bob-password-2', 'bob-password-3', 'bob-password-4']) assert.ok(!d.logText().includes(p));
+  });
+
+  store.it('turned on later: an account has no hash until a login that carries its password (a Bitwarden sign-in carries none)', async () => {
+    const f = fakeHost();
+    const s = await store.fresh(f.toml('system_logins = true'));
+    const off = await startInProcess({ home: s.home, env: { ...s.env, HEARTH_HOST_SYSTEM_LOGINS: 'false' } });
+    assert.equal((await call(off, 'bonafide/user/create', { username: 'alice', pass: PASS })).status, 200);
+    await off.stop();
+    const on = await startInProcess({ home: s.home, env: s.env });
+    try {
+      assert.equal(readState(f).users[0].hashedPassword, undefined, 'no password was seen since the option was turned on');
+      assert.equal((await call({ url: on.url }, 'bonafide/user/authenticate', { username: 'alice', pass: PASS })).status, 200);
+      assertHashOf(f, 'alice', PASS);
+    } finally {
+      await on.stop();
+    }
   });
 });

@@ -2,11 +2,16 @@
  * Jobs over real HTTP on SQLite and PostgreSQL: a job's life (queued → running → succeeded or
  * failed) with progress and a bounded log, one job of a kind at a time (also against another
  * replica's row), jobs a dead daemon left running marked failed at start, maintainer only, and
- * `hearth job list|watch` (plain lines, JSON lines, and a progress bar on a terminal).
+ * `hearth job list|watch` (plain lines, JSON lines, and a progress bar on a terminal). Then
+ * daemons on one PostgreSQL store: a starting replica leaves a live one's job alone, and fails a
+ * killed one's once its heartbeat is stale.
  */
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
-import { startInProcess, call, runCli } from '../support/helpers.js';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { startDaemon, startInProcess, call, runCli, waitFor, type RunningDaemon } from '../support/helpers.js';
+import { fakeHost } from '../support/fake-host.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 import { forEachStore } from '../support/stores.js';
 import { hasPython, runOnTerminal } from '../support/pty.js';
 import { HearthError } from '../../src/kernel/errors.js';
@@ -105,31 +110,46 @@ forEachStore('jobs', (store) => {
     assert.equal((await jobFinished(h, again.id)).status, 'succeeded');
   });
 
-  store.it("another replica's running job (a row in the shared store) also blocks the kind: the unique index, not only memory", async () => {
-    const h = d.daemon.hearth;
-    const id = '00000000-0000-4000-8000-000000000001';
-    await h.store.db
-      .insertInto('jobs')
-      .values({
-        id,
-        kind: 'test-replica',
-        title: 't',
-        status: 'running',
-        progress: 5,
-        created_at: 1,
-        started_at: 1,
-        finished_at: null,
-        log: '[]',
-        error: null,
-        result: null,
-      })
-      .execute();
-    await assert.rejects(
-      startJob(h, 'test-replica', async () => {}),
-      (err: HearthError) => err.status === 409 && err.message.includes(id),
-    );
-    await h.store.db.updateTable('jobs').set({ status: 'succeeded' }).where('id', '=', id).execute();
-  });
+  store.it(
+    "another replica's running job (a row in the shared store) also blocks the kind while its heartbeat is fresh; a stale one is failed and the kind freed",
+    async () => {
+      const h = d.daemon.hearth;
+      const id = '00000000-0000-4000-8000-000000000001';
+      await h.store.db
+        .insertInto('jobs')
+        .values({
+          id,
+          kind: 'test-replica',
+          title: 't',
+          status: 'running',
+          progress: 5,
+          created_at: 1,
+          started_at: 1,
+          finished_at: null,
+          log: '[]',
+          error: null,
+          result: null,
+          replica: 'another-replica',
+          heartbeat_at: h.clock.now(),
+        })
+        .execute();
+      await assert.rejects(
+        startJob(h, 'test-replica', async () => {}),
+        (err: HearthError) => err.status === 409 && err.message.includes(id),
+      );
+      // Three intervals (the default 10 s) without a heartbeat: that replica is gone.
+      await h.store.db
+        .updateTable('jobs')
+        .set({ heartbeat_at: h.clock.now() - 30_001 })
+        .where('id', '=', id)
+        .execute();
+      const next = await startJob(h, 'test-replica', async () => {});
+      assert.equal((await jobFinished(h, next.id)).status, 'succeeded');
+      const orphan = await getJob(h, id);
+      assert.equal(orphan.status, 'failed');
+      assert.equal(orphan.error, 'hearthd stopped while the job ran');
+    },
+  );
 
   store.it('a failing job: failed, with the error and a last log line; the log keeps only its last lines, each cut to length', async () => {
     const h = d.daemon.hearth;
@@ -268,4 +288,73 @@ forEachStore('jobs', (store) => {
     assert.equal(end.status, 'failed');
     assert.equal(end.error, 'hearthd stopped while the job ran');
   });
+});
+
+describe('replicas sharing one PostgreSQL store', async () => {
+  const skip = await pgSkip();
+  const daemons: RunningDaemon[] = [];
+  let drop: (() => Promise<void>) | null = null;
+  after(async () => {
+    for (const x of daemons) await x.stop();
+    await drop?.();
+  });
+
+  it(
+    "a replica starting leaves another live replica's running job alone; a killed replica's job is failed by the next start once its heartbeat is stale",
+    { skip, timeout: 120_000 },
+    async () => {
+      const schema = await pgSchema();
+      drop = schema.drop;
+      const f = fakeHost();
+      const slow = f.script('slow-rebuild', { sleepMs: 30_000 });
+      const toml = f.toml(`apply = [${JSON.stringify(slow)}, "switch"]`).replace(/^apply = .*\n/m, '');
+      const env = { HEARTH_STORE_URL: schema.url, HEARTH_JOBS_HEARTBEAT_INTERVAL: '1' };
+      const start = async () => {
+        const x = await startDaemon({ toml, env });
+        daemons.push(x);
+        await waitFor('readiness', async () => (await fetch(`${x.url}/readiness`)).status === 200, 30_000);
+        return x;
+      };
+      const pgc = new pg.Client({ connectionString: schema.url });
+      await pgc.connect();
+      const row = async (id: string) =>
+        (
+          await pgc.query<{ status: string; error: string | null; replica: string; heartbeat_at: string }>(
+            'select status, error, replica, heartbeat_at from jobs where id = $1',
+            [id],
+          )
+        ).rows[0]!;
+      try {
+        const a = await start();
+        const started = await call(a, 'system/apply', {});
+        assert.equal(started.status, 200, JSON.stringify(started.body));
+        const id: string = started.body.result.job.id;
+        await waitFor('the job running', async () => (await row(id)).status === 'running', 20_000);
+        const before = await row(id);
+        assert.match(before.replica, /^[0-9a-f]{16}$/);
+
+        const b = await start();
+        const seen = (await call(b, 'job/show', { id })).body.result;
+        assert.equal(seen.status, 'running', "B's start left A's job alone");
+        // A keeps beating: the heartbeat moves on, past what B would have taken for stale.
+        await new Promise((r) => setTimeout(r, 4000));
+        const later = await row(id);
+        assert.equal(later.status, 'running');
+        assert.ok(Number(later.heartbeat_at) > Number(before.heartbeat_at), 'the heartbeat moved');
+        assert.equal((await call(b, 'system/apply', {})).status, 409, 'the kind is still taken on every replica');
+
+        a.proc.kill('SIGKILL');
+        await a.exited;
+        const last = Number((await row(id)).heartbeat_at);
+        await waitFor('the heartbeat to go stale', async () => Date.now() - last > 3500, 20_000);
+        assert.equal((await row(id)).status, 'running', 'nothing fails it before a daemon starts');
+        const c = await start();
+        const end = (await call(c, 'job/show', { id })).body.result;
+        assert.equal(end.status, 'failed');
+        assert.equal(end.error, 'hearthd stopped while the job ran');
+      } finally {
+        await pgc.end();
+      }
+    },
+  );
 });

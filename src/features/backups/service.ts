@@ -4,21 +4,24 @@
  * (`backup/repository.json`, `backup/password`), and the B2 key is never answered back. Every
  * backup holds Hearth's own data — a consistent snapshot of the store (SQLite's online backup, or
  * `pg_dump`), the home's configuration and secrets — so a whole Hearth comes back on a new
- * machine with `hearth backup restore SNAPSHOT --home DIR`, plus the `[backup] paths` (services'
+ * machine with `hearth backup restore SNAPSHOT --home DIR` (a PostgreSQL store's dump loaded into
+ * the empty database the restored configuration names), plus the `[backup] paths` (services'
  * data). Creating and restoring are jobs (one at a time; 409 while one runs); a restore stops the
  * `[backup] stop_units` first and starts them after, and is refused when the disk lacks room.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync, chmodSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sql } from 'kysely';
 import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { randomToken } from '../../auth/secrets.js';
-import { inHome } from '../../kernel/config.js';
+import { inHome, loadConfig } from '../../kernel/config.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { activeJob, startJob, type JobView } from '../../jobs/service.js';
-import { pgDump } from '../../host/pg-dump.js';
+import { pgDump, pgLoad, urlSchema } from '../../host/pg-dump.js';
 import { describeRepository, Restic, ResticError, type Repository, type Snapshot } from '../../host/restic.js';
 import { UnitCommands } from '../../host/service-control.js';
-import { storeTarget } from '../../store/db.js';
+import { openStore, storeTarget } from '../../store/db.js';
 import { snapshotSqlite } from '../../store/snapshot.js';
 
 export type { Snapshot } from '../../host/restic.js';
@@ -397,13 +400,82 @@ export interface HomeRestoreResult {
   home: string;
   snapshot: string;
   store: 'sqlite' | 'postgres';
+  /** The PostgreSQL store the dump was loaded into (no password), for a PostgreSQL store. */
+  loaded_into?: string;
   files: string[];
+}
+
+/** The schema a plain pg_dump file creates its tables in: its `CREATE SCHEMA`, or `public` when it has none. */
+async function dumpSchema(file: string): Promise<string> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const m = /^CREATE SCHEMA (?:"([^"]+)"|([A-Za-z0-9_]+));$/.exec(line);
+      if (m) return m[1] ?? m[2]!.toLowerCase();
+      if (/^(CREATE TABLE|COPY) /.test(line)) break;
+    }
+  } finally {
+    lines.close();
+  }
+  return 'public';
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Loads a snapshot's `store.sql` into the PostgreSQL store `url` names, which must be empty (no
+ * table, sequence or view in its schema): refused with a 409 otherwise, and nothing is changed.
+ * The dump goes in with psql in one transaction; a failed load leaves the database as it was.
+ */
+async function loadStoreDump(url: string, file: string, say: (line: string) => void): Promise<string> {
+  const fromSchema = await dumpSchema(file);
+  const schema = urlSchema(url);
+  let store;
+  try {
+    store = await openStore({ kind: 'postgres', target: url });
+  } catch (err) {
+    throw badRequest(`cannot reach the PostgreSQL store [store] url names: ${(err as Error).message}; nothing was restored`);
+  }
+  const location = store.location;
+  let schemaExists: boolean;
+  try {
+    if (fromSchema !== schema) {
+      throw badRequest(
+        `the snapshot's store was in schema ${fromSchema}, and [store] url (${location}) uses schema ${schema}: name schema ${fromSchema} in the URL's options (-c search_path=${fromSchema}), or use its default; nothing was restored`,
+      );
+    }
+    const objects = await sql<{ name: string }>`
+      select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') order by c.relname`.execute(store.db);
+    if (objects.rows.length) {
+      const names = objects.rows.map((r) => r.name);
+      throw new HearthError(
+        'conflict',
+        `the target store (${location}) is not empty: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}. Restore into an empty database (or a new schema); nothing was restored`,
+      );
+    }
+    schemaExists = (await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(store.db)).rows.length > 0;
+  } finally {
+    await store.close();
+  }
+  say(`loading the store into ${location}…`);
+  // The dump makes its schema itself (public aside): an existing, empty one goes first, in the
+  // same transaction (DROP refuses a schema that still holds anything).
+  const before = schema !== 'public' && schemaExists ? [`DROP SCHEMA ${quoteIdent(schema)}`] : [];
+  try {
+    await pgLoad(url, file, before);
+  } catch (err) {
+    throw badRequest(`the store could not be loaded into ${location}: ${(err as Error).message}; nothing was restored`);
+  }
+  return location;
 }
 
 /**
  * Brings a whole Hearth back from a snapshot into an empty home on a new machine: its
- * configuration, secrets and the store (the SQLite file, or `store.sql` to load into
- * PostgreSQL). Refused when the home already has a store or a running daemon, or lacks room.
+ * configuration, secrets and the store — the SQLite file, or, for a PostgreSQL store, its dump
+ * loaded into the empty database `[store] url` names (the restored hearth.toml's, or
+ * HEARTH_STORE_URL). Refused when the home already has a store or a running daemon, when the
+ * database is not empty, or when the disk lacks room; a refusal changes nothing.
  */
 export async function restoreIntoHome(req: HomeRestoreRequest): Promise<HomeRestoreResult> {
   const say = req.say ?? (() => {});
@@ -432,15 +504,26 @@ export async function restoreIntoHome(req: HomeRestoreRequest): Promise<HomeRest
   try {
     await restic.restore(snap.id, tmp, [stagePath]);
     const from = join(tmp, stagePath);
-    const files = readdirSync(from);
+    let files = readdirSync(from);
+    const store = files.includes('store.sql') ? 'postgres' : 'sqlite';
+    let loadedInto: string | undefined;
+    if (store === 'postgres') {
+      // The store the restored configuration names (HEARTH_STORE_URL and the like still apply).
+      const { config } = loadConfig({ ...process.env, HEARTH_HOME: from });
+      const target = storeTarget(config.store.url, home);
+      if (target.kind !== 'postgres') {
+        throw badRequest(
+          `snapshot ${snap.short_id} holds a PostgreSQL store, and [store] url names no PostgreSQL database: set HEARTH_STORE_URL=postgres://… (an empty database) and restore again; nothing was restored`,
+        );
+      }
+      loadedInto = await loadStoreDump(target.target, join(from, 'store.sql'), say);
+      files = files.filter((f) => f !== 'store.sql');
+    }
     for (const name of files) {
       rmSync(join(home, name), { recursive: true, force: true });
       renameSync(join(from, name), join(home, name));
     }
-    const store = files.includes('store.sql') ? 'postgres' : 'sqlite';
-    if (store === 'postgres')
-      say(`the store is in ${join(home, 'store.sql')}: load it into the PostgreSQL database [store] url names (psql -f store.sql) before starting hearthd`);
-    return { home, snapshot: snap.id, store, files: files.sort() };
+    return { home, snapshot: snap.id, store, ...(loadedInto ? { loaded_into: loadedInto } : {}), files: files.sort() };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

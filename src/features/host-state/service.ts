@@ -166,7 +166,8 @@ export function cryptSha512(password: string): string {
 /**
  * Follows account changes: republishes the users, and while `[host] system_logins` is on keeps
  * each account's crypt(3) hash current (made when the password is set, or at the next login of
- * an account that has none yet). Registered once at start.
+ * an account that has none yet). Only the account's own password makes one: a Bitwarden sign-in
+ * carries a hash of the vault's master password, never a password. Registered once at start.
  */
 export function followAccounts(h: Hearth): void {
   h.hooks.onAccount(async (e: AccountEvent) => {
