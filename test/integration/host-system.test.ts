@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateProblem } from '../../src/host/state-file.js';
-import { call, type CallResult, type InProcessDaemon } from '../support/helpers.js';
+import { call, waitFor, type CallResult, type InProcessDaemon } from '../support/helpers.js';
 import { fakeHost, type FakeHost } from '../support/fake-host.js';
 import { forEachStore } from '../support/stores.js';
 
@@ -235,16 +235,13 @@ forEachStore('host actions that fail or take long', (store) => {
     assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal((await call({ url: d.url }, 'system/apply', {}, { headers: global })).status, 409);
     const show = async (id: string) => (await call({ url: d.url }, 'job/show', { id }, { headers: global })).body.result;
-    for (let i = 0; i < 200 && !['succeeded', 'failed'].includes((await show(started.body.job)).status); i++) await new Promise((r) => setTimeout(r, 50));
+    // Generous deadlines: each job starts a Node.js script, slow on a loaded machine.
+    await waitFor('the apply job to end', async () => ['succeeded', 'failed'].includes((await show(started.body.job)).status), 30_000);
     assert.equal((await show(started.body.job)).status, 'succeeded');
     const up = await call({ url: d.url }, 'system/upgrade', {}, { headers: global });
     assert.equal(up.status, 200);
     let job: any;
-    for (let i = 0; i < 200; i++) {
-      job = await show(up.body.result.job.id);
-      if (job.status === 'failed' || job.status === 'succeeded') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('the upgrade job to end', async () => ['succeeded', 'failed'].includes((job = await show(up.body.result.job.id)).status), 30_000);
     assert.equal(job.status, 'failed');
     assert.match(job.error, /exited with 3/);
     assert.ok(job.log.includes('error: something broke'));
