@@ -1,5 +1,6 @@
 /** The failed-login counters (`rate_counters`, `rate_events`) and the login log (`login_attempts`). */
 import { newId } from '../../auth/secrets.js';
+import { sql } from 'kysely';
 import type { Db } from '../../store/db.js';
 
 export interface CounterRow {
@@ -9,6 +10,7 @@ export interface CounterRow {
 }
 
 export async function counters(db: Db, keys: string[]): Promise<CounterRow[]> {
+  if (!keys.length) return [];
   return db.selectFrom('rate_counters').select(['key', 'count', 'reset_at']).where('key', 'in', keys).execute();
 }
 
@@ -36,7 +38,7 @@ export async function eventCounts(db: Db, keys: string[], since: number, recent:
     .select((eb) => [
       'key',
       eb.fn.countAll<number | string>().as('all'),
-      eb.fn.sum<number | string | null>(eb.case().when('at', '>', recent).then(1).else(0).end()).as('recent'),
+      eb.fn.sum<number | string | null>(eb.case().when('at', '>', recent).then(sql.lit(1)).else(sql.lit(0)).end()).as('recent'),
     ])
     .where('key', 'in', keys)
     .where('at', '>', since)
