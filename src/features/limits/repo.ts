@@ -27,7 +27,11 @@ export async function bump(db: Db, key: string, resetAt: number): Promise<number
 
 /** Records one failure under each key, at `at`. */
 export async function addEvents(db: Db, keys: string[], at: number): Promise<void> {
-  if (keys.length) await db.insertInto('rate_events').values(keys.map((key) => ({ id: newId(), key, at }))).execute();
+  if (keys.length)
+    await db
+      .insertInto('rate_events')
+      .values(keys.map((key) => ({ id: newId(), key, at })))
+      .execute();
 }
 
 /** For each key, the failures after `since` and those after `recent` (a later time). */

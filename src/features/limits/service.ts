@@ -218,10 +218,7 @@ export async function guarded<T>(
     return null;
   };
   // Address first, then the account's keys in their fixed order, so two queues never wait on each other.
-  const queued = [buckets[0]!.key, ...keys].reduceRight<() => Promise<{ result: T } | null>>(
-    (inner, key) => () => oneAtATime(key, inner),
-    once,
-  );
+  const queued = [buckets[0]!.key, ...keys].reduceRight<() => Promise<{ result: T } | null>>((inner, key) => () => oneAtATime(key, inner), once);
   const outcome = await queued();
   if (outcome) return outcome.result;
   await prune(h, h.clock.now());
