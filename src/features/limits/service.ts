@@ -20,6 +20,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueDeviceCookie, verifyDeviceCookie, type DeviceSlot } from '../../auth/device-cookies.js';
 import { ownAccount } from '../../auth/ownership.js';
+import { tokenHash } from '../../auth/secrets.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleCovers } from '../../auth/roles.js';
 import { HearthError } from '../../kernel/errors.js';
@@ -159,7 +160,8 @@ export async function guarded<T>(
   const buckets = bucketsOf(attempt.address);
   const keys = accountKeys(h, attempt);
   const nonce = attempt.accountId ? verifyDeviceCookie(h.deviceCookieKey, attempt.device?.presented, attempt.accountId, h.clock.now()) : null;
-  const deviceKey = nonce ? `dev:${nonce}` : null;
+  // Its failures are kept under a hash of its nonce: the store holds nothing of the cookie itself.
+  const deviceKey = nonce ? `dev:${tokenHash(nonce).slice(0, 32)}` : null;
   // An attempt refused by a limit is logged too (the owner sees who keeps trying), not counted.
   const refuse = async (err: HearthError): Promise<never> => {
     await log(h, attempt, false, err.code);
