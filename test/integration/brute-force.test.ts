@@ -78,6 +78,19 @@ function deviceCookie(r: CallResult): string {
   return cookie;
 }
 
+/** The console's sign-in (loginprep, then login with its cookie and any other cookies given). */
+async function consoleLogin(d: { url: string }, from: string, cookies = ''): Promise<CallResult> {
+  const prep = await call({ url: d.url }, 'web/loginprep', undefined, { headers: headers(from) });
+  assert.equal(prep.status, 200, JSON.stringify(prep.body));
+  const login = prep.headers.getSetCookie()[0]!.split(';')[0]!;
+  return call(
+    { url: d.url },
+    'web/login',
+    { loginToken: prep.body.result.loginToken, username: 'carol', password: PASS },
+    { headers: { ...headers(from), cookie: [login, cookies].filter(Boolean).join('; ') } },
+  );
+}
+
 forEachStore('brute force', (store) => {
   const fresh = () => store.startInProcess({ env: { HEARTH_SERVER_TRUSTED_PROXIES: '["127.0.0.1"]', HEARTH_SERVER_DOMAIN: 'home.example' } });
 
@@ -108,6 +121,22 @@ forEachStore('brute force', (store) => {
     for (let i = 0; i < 10; i++) assert.equal((await login(d, 'carol', 'wrong password', nat, cookie)).status, 401, `failure ${i + 1} with the cookie`);
     assert.equal((await login(d, 'carol', PASS, nat, cookie)).status, 429, 'a cookie that failed 10 times is an untrusted client again');
     assert.equal((await login(d, 'carol', PASS, nat, 'v1.forged.0.x.y')).status, 429, 'a forged cookie spares nothing');
+  });
+
+  store.it('the console keeps the device cookie as hearth_device (HttpOnly, SameSite=Strict, a year) and presents it', async () => {
+    const d = await fresh();
+    const nat = '203.0.113.9';
+    assert.equal((await call(d, 'bonafide/user/create', { username: 'carol', pass: PASS })).status, 200);
+    const first = await consoleLogin(d, nat);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const set = first.headers.getSetCookie().find((c) => c.startsWith('hearth_device='));
+    assert.ok(set, 'the device cookie is set');
+    assert.match(set, /Max-Age=31536000/);
+    assert.match(set, /HttpOnly/);
+    assert.match(set, /SameSite=Strict/);
+    for (let i = 0; i < 12 && (await guessPhrase(d, nat)).status === 404; i++);
+    assert.equal((await consoleLogin(d, nat)).status, 429, 'a browser without it waits');
+    assert.equal((await consoleLogin(d, nat, set.split(';')[0])).status, 200, 'the browser that signed in before gets in');
   });
 
   store.it('a /24: 10 per address, 30 per /26, 90 in all in any 60 s', async () => {
