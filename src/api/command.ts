@@ -4,6 +4,7 @@
  */
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { CookieJar } from '../auth/cookies.js';
+import type { DeviceSlot } from '../auth/device-cookies.js';
 import type { PublicRequirement, RoleRequirement } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { Hearth } from '../kernel/hearth.js';
@@ -20,6 +21,8 @@ export interface CommandContext<P extends Principal | null = Principal | null> {
   userAgent?: string;
   /** The caller's cookies, where the surface has them (HTTP): the console's session commands read and set theirs. */
   cookies?: CookieJar;
+  /** The caller's device cookie (HTTP), for the sign-in commands: presented, and where a new one goes. */
+  device?: DeviceSlot;
 }
 
 interface Definition<P extends TObject, R extends TSchema> {

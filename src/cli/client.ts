@@ -4,10 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { request as httpRequest, type Agent } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { DEVICE_HEADER, type DeviceSlot } from '../auth/device-cookies.js';
 import { inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
 import { AUTHTOKEN_FILE, LOG_FILE } from '../daemon/home.js';
 import { DAEMON_MAIN } from '../kernel/paths.js';
@@ -54,7 +55,7 @@ export function send(
   headers: Record<string, string> = {},
   // The daemon's JSON, read by each caller for its own command.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = (ep.https ? httpsRequest : httpRequest)(
@@ -74,7 +75,7 @@ export function send(
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           try {
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, headers: res.headers });
           } catch {
             reject(new CliError('badResponse', `the daemon answered ${res.statusCode} with something that is not JSON`));
           }
@@ -105,6 +106,8 @@ export async function callCommand(
   path: string,
   params: unknown,
   scheme: 'global' | 'bearer' | 'authorization' = 'global',
+  /** A sign-in's device cookie: sent when one is kept, and the new one handed back. */
+  device?: DeviceSlot,
 ): Promise<unknown> {
   // 'authorization': `token` is the whole Authorization header value (a login session's).
   const auth: Record<string, string> = !token
@@ -114,7 +117,10 @@ export async function callCommand(
       : scheme === 'authorization'
         ? { authorization: token }
         : { 'x-hearth-auth': token };
+  if (device?.presented) auth[DEVICE_HEADER] = device.presented;
   const res = await send(ep, 'POST', `/API/${path}`, params, auth);
+  const issued = res.headers[DEVICE_HEADER];
+  if (device && typeof issued === 'string') device.issue(issued);
   const err = res.body?.error;
   if (err) throw new CliError(String(err.code), String(err.message));
   if (res.status >= 400) throw new CliError(`http:${res.status}`, `the daemon answered ${res.status}`);

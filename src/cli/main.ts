@@ -15,9 +15,11 @@ import type { Command } from '../api/command.js';
 import { ConfigError, defaultHome, loadConfig, parseListen, type LoadedConfig } from '../kernel/config.js';
 import { runningPid, SETUP_CODE_FILE } from '../daemon/home.js';
 import { checkNewPassword, hashPassword } from '../auth/passwords.js';
+import type { DeviceSlot } from '../auth/device-cookies.js';
 import { HearthError } from '../kernel/errors.js';
 import { VERSION_CORE } from '../kernel/version.js';
 import { callCommand, CliError, endpointFor, isUsable, readToken, send, startDaemon } from './client.js';
+import { deviceSlotFor } from './device-cookies.js';
 import { addRemoteCommands, callProvider, callRemote } from './remote.js';
 import { render, RENDERERS } from './render.js';
 import { fillSecrets, SecretReader, SECRET_HELP } from './secrets.js';
@@ -58,9 +60,12 @@ function config(): LoadedConfig {
 }
 
 /** Calls a native command on the daemon of this home, with its token. */
-function call(loaded: LoadedConfig, path: string, params: unknown): Promise<unknown> {
-  return callCommand(endpointFor(loaded), readToken(loaded.home), path, params);
+function call(loaded: LoadedConfig, path: string, params: unknown, device?: DeviceSlot): Promise<unknown> {
+  return callCommand(endpointFor(loaded), readToken(loaded.home), path, params, 'global', device);
 }
+
+/** The password sign-in whose device cookie the CLI keeps. */
+const SIGN_IN = 'bonafide/user/authenticate';
 
 function say(line: string): void {
   if (!globals().json) process.stderr.write(`${line}\n`);
@@ -157,13 +162,20 @@ function addCommand(cmd: Command, words = cmd.path.split('/')): void {
     const named = Object.fromEntries(options.map(({ name, attr }) => [name, opts[attr]]));
     const params = buildParams(cmd, positional, named);
     await fillSecrets(cmd, params);
+    // A password sign-in presents the device cookie an earlier one got, and keeps the new one.
+    const username = (params as Record<string, unknown>).username;
+    const device = (home: string) => (server: string) =>
+      cmd.path === SIGN_IN && typeof username === 'string' ? deviceSlotFor(home, server, username) : undefined;
     const remote = globals().remote;
-    if (remote) return output(cmd.path, await callRemote(globals().home ?? defaultHome(), remote, cmd.path, params));
+    if (remote) {
+      const home = globals().home ?? defaultHome();
+      return output(cmd.path, await callRemote(home, remote, cmd.path, params, device(home)));
+    }
     const loaded = config();
     await ensureDaemon(loaded);
     const provider = globals().provider;
     if (provider) return output(cmd.path, await callProvider((path, p) => call(loaded, path, p), provider, cmd.path, params));
-    await output(cmd.path, await call(loaded, cmd.path, params));
+    await output(cmd.path, await call(loaded, cmd.path, params, device(loaded.home)('local')));
   });
 }
 

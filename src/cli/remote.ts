@@ -17,6 +17,7 @@ import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions, type R
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { parse, stringify } from 'smol-toml';
+import type { DeviceSlot } from '../auth/device-cookies.js';
 import { callCommand, CliError, type Endpoint } from './client.js';
 
 export const REMOTES_FILE = 'remotes.toml';
@@ -349,9 +350,9 @@ export function addRemoteCommands(program: import('commander').Command, cli: Rem
 }
 
 /** Runs one native command on a remote server, as its paired device. */
-export function callRemote(home: string, name: string, path: string, params: unknown): Promise<unknown> {
+export function callRemote(home: string, name: string, path: string, params: unknown, device?: (server: string) => DeviceSlot | undefined): Promise<unknown> {
   const remote = getRemote(home, name);
-  return callCommand(remoteEndpoint(remote), remote.token, path, params, 'bearer');
+  return callCommand(remoteEndpoint(remote), remote.token, path, params, 'bearer', device?.(remote.url));
 }
 
 /** What the local daemon answers for `bonafide/provider/session`. */

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { MIGRATIONS } from '../api/registry.js';
 import { isPasswordHash } from '../auth/passwords.js';
+import { deriveDeviceCookieKey } from '../auth/device-cookies.js';
 import { accountsInStore, knownOwner } from '../features/accounts/service.js';
 import { adoptForOwner } from '../features/credentials/service.js';
 import { followAccounts, startHostState } from '../features/host-state/service.js';
@@ -119,6 +120,7 @@ export class Daemon {
     const tokenSecret = config.security.token_encryption_key || ensureTokenKey(home);
     this.hearth.roleTokenKey = deriveRoleTokenKey(tokenSecret);
     this.hearth.vaultJwtKey = deriveVaultJwtKey(tokenSecret);
+    this.hearth.deviceCookieKey = deriveDeviceCookieKey(tokenSecret);
     this.hearth.twoFactorKey = deriveTwoFactorKey(ensureTwoFactorKey(home));
     const resolvers = resolversFor(this.hearth, token.token);
 

@@ -75,6 +75,8 @@ export class Hearth {
   roleTokenKey: Buffer = Buffer.alloc(0);
   /** The HS256 key of the vault's access tokens, derived from the same secret at start. */
   vaultJwtKey: Uint8Array = new Uint8Array(0);
+  /** The HMAC key of device cookies (the failed-login limits), derived from the same secret at start. */
+  deviceCookieKey: Buffer = Buffer.alloc(0);
   /** The AES-256 key second-factor secrets are sealed with at rest, from the home's `twofactor.key`. */
   twoFactorKey: Buffer = Buffer.alloc(0);
 

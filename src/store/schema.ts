@@ -70,6 +70,12 @@ export interface RateCountersTable {
   reset_at: number;
 }
 
+export interface RateEventsTable {
+  id: string;
+  key: string;
+  at: number;
+}
+
 export interface LoginAttemptsTable {
   id: string;
   at: number;
@@ -302,6 +308,7 @@ export interface Database {
   one_time_secrets: OneTimeSecretsTable;
   role_tokens: RoleTokensTable;
   rate_counters: RateCountersTable;
+  rate_events: RateEventsTable;
   login_attempts: LoginAttemptsTable;
   vault_users: VaultUsersTable;
   vault_devices: VaultDevicesTable;

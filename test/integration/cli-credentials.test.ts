@@ -1,6 +1,6 @@
 /** The hearth CLI's credential commands, against a real daemon: secrets off the command line, pairing, tables. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
@@ -217,5 +217,36 @@ describe('hearth admin hash-password', () => {
     const none = await runCli(['admin', 'hash-password'], env, '');
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^hearth: cli:noInput: /);
+  });
+});
+
+describe('hearth CLI: device cookies', () => {
+  let d: RunningDaemon;
+  let env: Record<string, string>;
+  const password = 'correct-horse-17';
+  before(async () => {
+    d = await startDaemon({ env: { HEARTH_SECURITY_FAILURE_DELAY: '0' } });
+    env = { HEARTH_HOME: d.home, HEARTH_SECURITY_FAILURE_DELAY: '0' };
+  });
+  after(() => d.stop());
+
+  it('keeps the device cookie of a sign-in (0600) and presents it: failures from the same address do not lock the owner out', async () => {
+    assert.equal((await runCli(['bonafide', 'user', 'create', 'alice'], env, `${password}\n`)).code, 0);
+    assert.equal((await runCli(['bonafide', 'user', 'authenticate', 'alice'], env, `${password}\n`)).code, 0);
+    const file = join(d.home, 'device-cookies.json');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const kept = Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+    assert.equal(kept.length, 1);
+    assert.match(kept[0]!, /^v1\./);
+    // Someone else on the same address (the CLI's socket) spends its 10 failures a minute.
+    for (let i = 0; i < 10; i++) assert.equal((await runCli(['bonafide', 'user', 'authenticate', `nobody${i}`], env, 'wrong-guess\n')).code, 1);
+    const limited = await runCli(['bonafide', 'user', 'authenticate', 'bob'], env, 'wrong-guess\n');
+    assert.match(limited.stderr, /rateLimited/);
+    const r = await runCli(['bonafide', 'user', 'authenticate', 'alice'], env, `${password}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.notEqual(Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)[0], kept[0], 'a new cookie at every sign-in');
+    rmSync(file);
+    const without = await runCli(['bonafide', 'user', 'authenticate', 'alice'], env, `${password}\n`);
+    assert.match(without.stderr, /rateLimited/, 'without it the owner waits like anyone on that address');
   });
 });

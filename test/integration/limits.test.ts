@@ -94,17 +94,35 @@ forEachStore('failed-login limits', (store) => {
     assertLimited(await authorize(d, '203.0.113.5'), /from this network/);
   });
 
-  store.it('a minute later the minute bucket is free; the day bucket (50) still holds until midnight UTC', async () => {
+  store.it('the windows slide: 10 failures in any 60 seconds, not per clock minute', async () => {
     const d = await fresh();
+    // 5 failures, 30 s, 5 more: the limit holds until the first five are a minute old.
+    for (const r of await times(5, () => authorize(d, '192.0.2.1'))) assert.equal(r.status, 404);
+    d.clock.advance(30_000);
+    for (const r of await times(5, () => authorize(d, '192.0.2.1'))) assert.equal(r.status, 404);
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, 30);
+    d.clock.advance(29_000);
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, 1);
+    d.clock.advance(1000);
+    for (const r of await times(5, () => authorize(d, '192.0.2.1'))) assert.equal(r.status, 404, 'the first five have left the window');
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, 30);
+  });
+
+  store.it('a minute later the minute window is free; the day window (50) holds until the first failure is 24 hours old', async () => {
+    const d = await fresh();
+    const start = d.clock.now();
     for (let round = 0; round < 5; round++) {
       for (const r of await times(10, () => authorize(d, '192.0.2.1'))) assert.equal(r.status, 404, `round ${round}`);
-      assertLimited(await authorize(d, '192.0.2.1'), /from this network/);
+      assertLimited(await authorize(d, '192.0.2.1'), /from this network/, 60);
       d.clock.advance(MINUTE);
     }
-    const untilMidnight = Math.ceil((Math.ceil(d.clock.now() / 86_400_000) * 86_400_000 - d.clock.now()) / 1000);
-    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, untilMidnight);
-    d.clock.advance(untilMidnight * 1000);
-    assert.equal((await authorize(d, '192.0.2.1')).status, 404, 'a new day');
+    const untilFirstLeaves = (start + 86_400_000 - d.clock.now()) / 1000;
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, untilFirstLeaves);
+    d.clock.advance(untilFirstLeaves * 1000 - 1000);
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/, 1);
+    d.clock.advance(1000);
+    for (const r of await times(10, () => authorize(d, '192.0.2.1'))) assert.equal(r.status, 404, 'the first round has left the day window');
+    assertLimited(await authorize(d, '192.0.2.1'), /from this network/);
   });
 
   store.it('30 failures a minute from one /26, 90 from one /21', async () => {

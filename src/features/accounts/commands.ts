@@ -98,10 +98,10 @@ export const COMMANDS: readonly Command[] = [
     ]),
     // A credential presented counts: a session at another provider is kept for the caller.
     auth: PUBLIC_IDENTIFIED,
-    run: async ({ hearth, principal, address, surface, userAgent }, p) => {
+    run: async ({ hearth, principal, address, surface, userAgent, device }, p) => {
       // user@provider, for a known provider that is not this server: sign in there, keep the session here.
       if (providers.remoteUser(hearth, p.username)) return providers.authenticateRemote(hearth, principal, p);
-      const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface });
+      const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface, device });
       return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
     },
   }),

@@ -38,7 +38,7 @@ export const COMMANDS: readonly Command[] = [
     }),
     result: LoginResult,
     auth: PUBLIC,
-    run: ({ hearth, cookies, address, userAgent }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console' }, userAgent),
+    run: ({ hearth, cookies, address, userAgent, device }, p) => consoleSessions.login(hearth, cookies, p, { address, surface: 'console', device }, userAgent),
   }),
   command({
     path: 'web/passkey/options',

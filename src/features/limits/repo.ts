@@ -1,5 +1,6 @@
-/** The failed-login counters (`rate_counters`) and the login log (`login_attempts`). */
+/** The failed-login counters (`rate_counters`, `rate_events`) and the login log (`login_attempts`). */
 import { newId } from '../../auth/secrets.js';
+import { sql } from 'kysely';
 import type { Db } from '../../store/db.js';
 
 export interface CounterRow {
@@ -9,6 +10,7 @@ export interface CounterRow {
 }
 
 export async function counters(db: Db, keys: string[]): Promise<CounterRow[]> {
+  if (!keys.length) return [];
   return db.selectFrom('rate_counters').select(['key', 'count', 'reset_at']).where('key', 'in', keys).execute();
 }
 
@@ -23,12 +25,52 @@ export async function bump(db: Db, key: string, resetAt: number): Promise<number
   return row.count;
 }
 
+/** Records one failure under each key, at `at`. */
+export async function addEvents(db: Db, keys: string[], at: number): Promise<void> {
+  if (keys.length)
+    await db
+      .insertInto('rate_events')
+      .values(keys.map((key) => ({ id: newId(), key, at })))
+      .execute();
+}
+
+/** For each key, the failures after `since` and those after `recent` (a later time). */
+export async function eventCounts(db: Db, keys: string[], since: number, recent: number): Promise<Map<string, { all: number; recent: number }>> {
+  if (!keys.length) return new Map();
+  const rows = await db
+    .selectFrom('rate_events')
+    .select((eb) => [
+      'key',
+      eb.fn.countAll<number | string>().as('all'),
+      eb.fn.sum<number | string | null>(eb.case().when('at', '>', recent).then(sql.lit(1)).else(sql.lit(0)).end()).as('recent'),
+    ])
+    .where('key', 'in', keys)
+    .where('at', '>', since)
+    .groupBy('key')
+    .execute();
+  return new Map(rows.map((r) => [r.key, { all: Number(r.all), recent: Number(r.recent ?? 0) }]));
+}
+
+/** The time of the `skip`+1-th oldest failure under `key` after `since`. */
+export async function nthEventAt(db: Db, key: string, since: number, skip: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('rate_events')
+    .select('at')
+    .where('key', '=', key)
+    .where('at', '>', since)
+    .orderBy('at', 'asc')
+    .offset(skip)
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.at);
+}
+
 export async function setResetAt(db: Db, key: string, resetAt: number): Promise<void> {
   await db.updateTable('rate_counters').set({ reset_at: resetAt }).where('key', '=', key).execute();
 }
 
-export async function deleteCounter(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('rate_counters').where('key', '=', key).execute();
+export async function deleteCounters(db: Db, keys: string[]): Promise<void> {
+  if (keys.length) await db.deleteFrom('rate_counters').where('key', 'in', keys).execute();
 }
 
 /** Whether the account has logged in successfully from this address since `since`. */
@@ -71,9 +113,10 @@ export async function insertAttempt(db: Db, a: AttemptRow): Promise<void> {
     .execute();
 }
 
-/** Drops counters spent before `countersBefore`, log entries older than `logBefore`, and all but the newest `keepRows` entries. */
+/** Drops counters and failures from before `countersBefore`, log entries older than `logBefore`, and all but the newest `keepRows` entries. */
 export async function prune(db: Db, countersBefore: number, logBefore: number, keepRows: number): Promise<void> {
   await db.deleteFrom('rate_counters').where('reset_at', '<', countersBefore).execute();
+  await db.deleteFrom('rate_events').where('at', '<=', countersBefore).execute();
   await db.deleteFrom('login_attempts').where('at', '<', logBefore).execute();
   const cutoff = await db.selectFrom('login_attempts').select('at').orderBy('at', 'desc').offset(keepRows).limit(1).executeTakeFirst();
   if (cutoff) await db.deleteFrom('login_attempts').where('at', '<=', cutoff.at).execute();

@@ -1,17 +1,26 @@
 /**
  * Failed-login defences, shared by every surface that checks a password or a one-time phrase.
  *
- * - Per client address, in subnet buckets with mox's numbers: per minute 10 for one IPv4 address
- *   or IPv6 /64, 30 for a /26 or /48, 90 for a /21 or /32; per day 50, 150, 450.
+ * - Per client address, in subnet buckets with mox's numbers: in any 60 seconds 10 failures for
+ *   one IPv4 address or IPv6 /64, 30 for a /26 or /48, 90 for a /21 or /32; in any 24 hours 50,
+ *   150, 450. Each failure is stored with its time, so the windows slide (no burst at a clock
+ *   minute's edge).
  * - Per account, beyond mox: after a few failures each next attempt waits twice as long (up to
  *   15 minutes), except from an address the account has logged in from before, so strangers
- *   cannot lock the owner out.
+ *   cannot lock the owner out. Keyed by the account (and by the name as normalised: trimmed,
+ *   lower-cased, without `@<domain>`), so spellings of one name share it, and an unknown name
+ *   backs off as a known one does.
+ * - Device cookies (OWASP): a sign-in that presents a device cookie the account got at an earlier
+ *   sign-in is spared the per-address limits (not the per-account backoff); its failures count
+ *   against the cookie, which stops sparing after 10 in 24 hours.
  * - Every failure waits `[security] failure_delay` before it is answered.
  * Counters live in the store, so replicas on one PostgreSQL database share them.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { issueDeviceCookie, verifyDeviceCookie, type DeviceSlot } from '../../auth/device-cookies.js';
 import { ownAccount } from '../../auth/ownership.js';
+import { tokenHash } from '../../auth/secrets.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleCovers } from '../../auth/roles.js';
 import { HearthError } from '../../kernel/errors.js';
@@ -32,6 +41,9 @@ const V6_BUCKETS = [
   [48, 30, 150],
   [32, 90, 450],
 ] as const;
+
+/** Failures a device cookie takes (in a day) before it stops sparing sign-ins the address limits. */
+const DEVICE_FAILURES = 10;
 
 /** Failures an account takes before backoff starts, and the longest wait. */
 const FREE_ACCOUNT_FAILURES = 5;
@@ -73,11 +85,6 @@ export function bucketsOf(address: string): Bucket[] {
   return [{ key: `ip:${address}`, perMinute: V4_BUCKETS[0][1], perDay: V4_BUCKETS[0][2] }];
 }
 
-const windowKeys = (b: Bucket, now: number) => ({
-  minute: { key: `${b.key}:m${Math.floor(now / MINUTE)}`, resetAt: (Math.floor(now / MINUTE) + 1) * MINUTE, limit: b.perMinute },
-  day: { key: `${b.key}:d${Math.floor(now / DAY)}`, resetAt: (Math.floor(now / DAY) + 1) * DAY, limit: b.perDay },
-});
-
 export interface Attempt {
   /** Where the attempt came from (the client address, or `local` for the Unix socket). */
   address: string;
@@ -85,6 +92,8 @@ export interface Attempt {
   /** What the caller claimed to be, as typed (an unknown name is logged as given). */
   username: string;
   accountId: string | null;
+  /** The sign-in's device cookie (presented, and where a new one goes): sign-ins only. */
+  device?: DeviceSlot;
 }
 
 /** Where an attempt came from; the feature that checks the secret adds who it claims to be. */
@@ -100,11 +109,23 @@ const isKnownAddress = (h: Hearth, accountId: string, address: string, now: numb
   repo.hasLoggedInFrom(h.store.db, accountId, address, now - LOG_RETENTION_MS);
 
 /**
- * The per-name backoff key. It is keyed by the name as typed, whether or not an account has it,
- * (phrase attempts, logged as `(pairing phrase)`, name no account: only their address counts)
- * so a locked name and an unknown one answer alike (no enumeration).
+ * The per-account backoff keys: the account's id where the name is an account's, and the name
+ * as normalised (trimmed, lower-cased, `@<domain>` dropped), whether or not an account has it, so
+ * every spelling of a name shares one backoff and a locked name and an unknown one answer alike
+ * (no enumeration). Phrase and token attempts (logged as `(pairing phrase)` …) name no account:
+ * only their address counts.
  */
-const nameKey = (a: Attempt) => (a.username && !a.username.startsWith('(') ? `acct:${a.username.toLowerCase()}` : null);
+function accountKeys(h: Hearth, a: Attempt): string[] {
+  const keys: string[] = [];
+  if (a.accountId) keys.push(`acct:id:${a.accountId}`);
+  if (a.username && !a.username.startsWith('(')) {
+    let name = a.username.trim().toLowerCase();
+    const domain = `@${h.config.server.domain.toLowerCase()}`;
+    if (name.endsWith(domain)) name = name.slice(0, -domain.length);
+    keys.push(`acct:${name}`);
+  }
+  return keys;
+}
 
 /** Work queued under one key runs one at a time in this process (see `guarded`). */
 const queues = new Map<string, Promise<unknown>>();
@@ -135,8 +156,12 @@ export async function guarded<T>(
    */
   pending?: (result: T) => string | null,
 ): Promise<T> {
+  const db = h.store.db;
   const buckets = bucketsOf(attempt.address);
-  const key = nameKey(attempt);
+  const keys = accountKeys(h, attempt);
+  const nonce = attempt.accountId ? verifyDeviceCookie(h.deviceCookieKey, attempt.device?.presented, attempt.accountId, h.clock.now()) : null;
+  // Its failures are kept under a hash of its nonce: the store holds nothing of the cookie itself.
+  const deviceKey = nonce ? `dev:${tokenHash(nonce).slice(0, 32)}` : null;
   // An attempt refused by a limit is logged too (the owner sees who keeps trying), not counted.
   const refuse = async (err: HearthError): Promise<never> => {
     await log(h, attempt, false, err.code);
@@ -145,15 +170,28 @@ export async function guarded<T>(
   };
   const once = async (): Promise<{ result: T } | null> => {
     const now = h.clock.now();
-    const windows = buckets.flatMap((b) => Object.values(windowKeys(b, now)));
-    const keys = windows.map((w) => w.key);
-    if (key) keys.push(key);
-    const rows = await repo.counters(h.store.db, keys);
-    const counts = new Map(rows.map((r) => [r.key, r]));
-    const over = windows.find((w) => (counts.get(w.key)?.count ?? 0) >= w.limit);
-    if (over) return refuse(rateLimited(over.resetAt, now, 'from this network'));
-    const backoff = key ? counts.get(key) : undefined;
-    if (backoff && backoff.reset_at > now && !(attempt.accountId && (await isKnownAddress(h, attempt.accountId, attempt.address, now)))) {
+    const counted = buckets.map((b) => b.key);
+    if (deviceKey) counted.push(deviceKey);
+    const events = await repo.eventCounts(db, counted, now - DAY, now - MINUTE);
+    // A device cookie spares the address limits until it has taken its own share of failures.
+    const trusted = deviceKey !== null && (events.get(deviceKey)?.all ?? 0) < DEVICE_FAILURES;
+    if (!trusted) {
+      for (const b of buckets) {
+        const n = events.get(b.key) ?? { all: 0, recent: 0 };
+        for (const [count, limit, window] of [
+          [n.recent, b.perMinute, MINUTE],
+          [n.all, b.perDay, DAY],
+        ] as const) {
+          if (count < limit) continue;
+          // Free again once the failure that keeps the count at the limit leaves the window.
+          const at = (await repo.nthEventAt(db, b.key, now - window, count - limit)) ?? now;
+          return refuse(rateLimited(at + window, now, 'from this network'));
+        }
+      }
+    }
+    const rows = await repo.counters(db, keys);
+    const backoff = rows.filter((r) => r.reset_at > now).sort((x, y) => y.reset_at - x.reset_at)[0];
+    if (backoff && !(attempt.accountId && (await isKnownAddress(h, attempt.accountId, attempt.address, now)))) {
       return refuse(rateLimited(backoff.reset_at, now, 'for this account'));
     }
 
@@ -164,22 +202,26 @@ export async function guarded<T>(
       return { result: result! };
     }
     if (result !== null) {
-      if (key) await repo.deleteCounter(h.store.db, key);
+      await repo.deleteCounters(db, keys);
+      // Every sign-in gets a fresh device cookie (OWASP), for the account it signed in to.
+      if (attempt.device && attempt.accountId && h.deviceCookieKey.length) attempt.device.issue(issueDeviceCookie(h.deviceCookieKey, attempt.accountId, now));
       await log(h, attempt, true, 'ok');
       return { result };
     }
-    for (const w of windows) await repo.bump(h.store.db, w.key, w.resetAt);
-    if (key) {
-      const failures = await repo.bump(h.store.db, key, now);
+    // A trusted device's failures count against its cookie, an untrusted one's against its address.
+    await repo.addEvents(db, trusted ? [deviceKey] : counted.filter((k) => k !== deviceKey), now);
+    for (const key of keys) {
+      const failures = await repo.bump(db, key, now);
       const beyond = failures - FREE_ACCOUNT_FAILURES;
       const wait = beyond >= 0 ? Math.min(MAX_ACCOUNT_WAIT_MS, 1000 * 2 ** beyond) : 0;
-      await repo.setResetAt(h.store.db, key, now + wait);
+      await repo.setResetAt(db, key, now + wait);
     }
     await log(h, attempt, false, failure().code);
     return null;
   };
-  // Address first, then name: always in that order, so two queues never wait on each other.
-  const outcome = await oneAtATime(buckets[0]!.key, () => (key ? oneAtATime(key, once) : once()));
+  // Address first, then the account's keys in their fixed order, so two queues never wait on each other.
+  const queued = [buckets[0]!.key, ...keys].reduceRight<() => Promise<{ result: T } | null>>((inner, key) => () => oneAtATime(key, inner), once);
+  const outcome = await queued();
   if (outcome) return outcome.result;
   await prune(h, h.clock.now());
   if (h.config.security.failure_delay > 0) await sleep(h.config.security.failure_delay);
@@ -208,7 +250,7 @@ let lastPrune = 0;
 async function prune(h: Hearth, now: number): Promise<void> {
   if (now - lastPrune < MINUTE && now >= lastPrune) return;
   lastPrune = now;
-  // Spent windows, and name backoffs with no failure for a day (so a backoff does not last forever).
+  // Failures out of every window, and name backoffs with no failure for a day (so a backoff does not last forever).
   await repo.prune(h.store.db, now - DAY, now - LOG_RETENTION_MS, LOG_MAX_ROWS);
 }
 

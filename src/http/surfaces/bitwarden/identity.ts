@@ -1,10 +1,11 @@
 /** `/bitwarden/identity/…`: prelogin, registration, and the OAuth token endpoint. */
+import type { FastifyReply } from 'fastify';
 import { PUBLIC } from '../../../auth/policy.js';
 import { bodies, invalidGrant, passwordGrant, prelogin, refreshGrant, register, tokenKeys } from '../../../features/vault/service.js';
 import { badRequest, HearthError } from '../../../kernel/errors.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
-import { fromBitwarden } from './shared.js';
+import { fromBitwarden, signInFromBitwarden } from './shared.js';
 
 export function identityRoutes(hearth: Hearth): RouteDef[] {
   const preloginRoute = (url: string) =>
@@ -61,7 +62,7 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
     throw badRequest('this server gives registration tokens to its accounts: run "hearth vault registration_token" (or ask the owner) and register with it');
   }
 
-  async function token(req: CheckedRequest<typeof bodies.TokenForm>) {
+  async function token(req: CheckedRequest<typeof bodies.TokenForm>, reply: FastifyReply) {
     const f = req.body;
     const grant = f.grant_type;
     if (grant === 'refresh_token') {
@@ -83,7 +84,7 @@ export function identityRoutes(hearth: Hearth): RouteDef[] {
       clientId: (f.client_id ?? 'cli').slice(0, 40),
     };
     const remember = f.twofactorremember;
-    const { tokens, user, twoFactorToken } = await passwordGrant(hearth, f.username, f.password, device, fromBitwarden(req), {
+    const { tokens, user, twoFactorToken } = await passwordGrant(hearth, f.username, f.password, device, signInFromBitwarden(req, reply), {
       token: f.twofactortoken,
       provider: f.twofactorprovider === undefined || f.twofactorprovider === null ? null : String(f.twofactorprovider),
       remember: remember === true || remember === 1 || remember === '1' || remember === 'true',

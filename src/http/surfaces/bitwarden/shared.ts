@@ -1,6 +1,6 @@
 /** What the Bitwarden surface's resource files share: its error shape, body limits, replies. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientAddress } from '../../client.js';
+import { clientAddress, deviceSlot } from '../../client.js';
 import type { Principal } from '../../../auth/principal.js';
 import { vaultAccountOf } from '../../../features/vault/service.js';
 import type { HearthError } from '../../../kernel/errors.js';
@@ -59,6 +59,9 @@ export const sendJson = (reply: FastifyReply, text: string) => reply.type('appli
 
 /** Where a request came from, for the failed-login limits and the login log. */
 export const fromBitwarden = (req: FastifyRequest) => ({ address: clientAddress(req), surface: 'bitwarden' });
+
+/** A sign-in's origin: as `fromBitwarden`, with the device cookie presented in X-Hearth-Device-Cookie and the new one answered there. */
+export const signInFromBitwarden = (req: FastifyRequest, reply: FastifyReply) => ({ ...fromBitwarden(req), device: deviceSlot(req, reply) });
 
 /** The account of the vault token the request came with (the only credential this surface takes). */
 export const accountOf = (req: { principal: Principal }): string => vaultAccountOf(req.principal);

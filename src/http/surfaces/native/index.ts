@@ -10,7 +10,7 @@ import { paramNames, type Command } from '../../../api/command.js';
 import { COMMANDS } from '../../../api/registry.js';
 import { cookieAttributes, cookieName, type CookieJar } from '../../../auth/cookies.js';
 import { badRequest, HearthError } from '../../../kernel/errors.js';
-import { clientAddress, isHttps } from '../../client.js';
+import { clientAddress, deviceSlot, isHttps } from '../../client.js';
 import { envelope } from '../../errors.js';
 import { lenientJson } from '../../json.js';
 import type { SurfaceDescriptor, SurfaceOptions } from '../../surface.js';
@@ -91,20 +91,24 @@ export async function nativeSurface(app: FastifyInstance, { hearth }: SurfaceOpt
           else if (typeof req.body !== 'object') throw badRequest('params must be a JSON object or a positional JSON array');
         },
       },
-      async (req, reply) => ({
-        result: await cmd.run(
-          {
-            hearth,
-            principal: req.principal,
-            address: clientAddress(req),
-            surface: 'native',
-            userAgent: req.headers['user-agent'],
-            cookies: cookieJar(req, reply),
-          },
-          req.body,
-        ),
-        error: null,
-      }),
+      async (req, reply) => {
+        const cookies = cookieJar(req, reply);
+        return {
+          result: await cmd.run(
+            {
+              hearth,
+              principal: req.principal,
+              address: clientAddress(req),
+              surface: 'native',
+              userAgent: req.headers['user-agent'],
+              cookies,
+              device: deviceSlot(req, reply, cookies),
+            },
+            req.body,
+          ),
+          error: null,
+        };
+      },
     );
   }
 }

@@ -13,7 +13,7 @@ import { checkAdminPassword, issueRoleToken, refreshRoleToken } from '../../../f
 import { HearthError } from '../../../kernel/errors.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { authorization } from '../../authenticate.js';
-import { clientAddress } from '../../client.js';
+import { clientAddress, deviceSlot } from '../../client.js';
 import { lenientJson } from '../../json.js';
 import { addRoutes, route, type AuthedRequest, type CheckedRequest, type RouteDef, type SurfaceDescriptor, type SurfaceOptions } from '../../surface.js';
 
@@ -63,7 +63,7 @@ function tokenRoutes(hearth: Hearth): RouteDef[] {
   ];
 
   async function auth(req: CheckedRequest<typeof TokenRequest>, reply: FastifyReply) {
-    await checkAdminPassword(hearth, basicPassword(req), { address: clientAddress(req), surface: 'tokens' });
+    await checkAdminPassword(hearth, basicPassword(req), { address: clientAddress(req), surface: 'tokens', device: deviceSlot(req, reply) });
     return reply.status(201).send(await issueRoleToken(hearth, req.body));
   }
 
