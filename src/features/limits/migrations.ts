@@ -1,4 +1,4 @@
-/** Failed-login counters and the login log (part of 0002); failures by time for sliding windows (0013). */
+/** Failed-login counters and the login log (part of 0002); failures by time for sliding windows (0014). */
 import type { MigrationPart } from '../../store/migrate.js';
 
 export const MIGRATIONS: readonly MigrationPart[] = [
@@ -30,7 +30,7 @@ export const MIGRATIONS: readonly MigrationPart[] = [
     },
   },
   {
-    id: '0013_login_windows',
+    id: '0014_login_windows',
     needs: ['0002_credentials'],
     async up(db) {
       // One row per counted failure (per address bucket, per device cookie): the limits count
