@@ -112,7 +112,12 @@ function integrityCheck(file: string): void {
 /** An OpenPGP public key with many addresses: keys/insert takes it for any one of them. */
 async function friendsKey(n: number): Promise<{ armored: string; addresses: string[] }> {
   const addresses = Array.from({ length: n }, (_, i) => `friend${i}@elsewhere.example`);
-  const { publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: addresses.map((email) => ({ email })), format: 'armored' });
+  const { publicKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: addresses.map((email) => ({ email })),
+    format: 'armored',
+  });
   return { armored: publicKey, addresses };
 }
 
@@ -129,7 +134,9 @@ forEachStore('crash durability', (store) => {
     const global = () => endpoint;
     const made = await call(global(), 'bonafide/user/create', ['alice', PASS]);
     assert.equal(made.status, 200, JSON.stringify(made.body));
-    const login = async () => ({ authorization: (await call({ url: d.url }, 'bonafide/user/authenticate', ['alice', PASS])).body.result.authorization as string });
+    const login = async () => ({
+      authorization: (await call({ url: d.url }, 'bonafide/user/authenticate', ['alice', PASS])).body.result.authorization as string,
+    });
     let session = await login();
     const vault: VaultClient = await registerVault(global(), 'alice', 'alice-master-password');
     assert.equal((await vault.login()).status, 200);
@@ -222,15 +229,19 @@ forEachStore('crash durability', (store) => {
       const t0 = Date.now();
       d = await ready(s.home, env);
       Object.assign(endpoint, { url: d.url, token: d.token });
-      console.log(`# restarted in ${Date.now() - t0} ms; acknowledged so far: ${JSON.stringify(Object.fromEntries(Object.entries(acked).map(([k, v]) => [k, Array.isArray(v) ? v.length : v])))}`);
+      console.log(
+        `# restarted in ${Date.now() - t0} ms; acknowledged so far: ${JSON.stringify(Object.fromEntries(Object.entries(acked).map(([k, v]) => [k, Array.isArray(v) ? v.length : v])))}`,
+      );
       checkHome(s.home, true);
       checkHostFiles(f, true);
 
       // Every acknowledged write, read back.
       const users = (await call(global(), 'bonafide/user/list')).body.result.map((u: { username: string }) => u.username);
       for (const u of acked.users) assert.ok(users.includes(u), `acknowledged account ${u} is there`);
-      for (const key of acked.tokens) assert.equal((await call({ url: d.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, 'an acknowledged token works');
-      for (const key of acked.devices) assert.equal((await call({ url: d.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, 'an acknowledged device works');
+      for (const key of acked.tokens)
+        assert.equal((await call({ url: d.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, 'an acknowledged token works');
+      for (const key of acked.devices)
+        assert.equal((await call({ url: d.url }, 'core/whoami', undefined, { headers: bearer(key) })).status, 200, 'an acknowledged device works');
       session = await login();
       const pgpListed = (await call({ url: d.url }, 'keys/list', undefined, { headers: session })).body.result.map((k: { address: string }) => k.address);
       for (const a of acked.pgpKeys) assert.ok(pgpListed.includes(a), `acknowledged OpenPGP key ${a} is there`);
@@ -244,7 +255,11 @@ forEachStore('crash durability', (store) => {
         assert.notEqual(job.body.result.status, 'running', 'a job the crash cut short is not left running');
       }
       const zone = (await call(global(), 'system/timezone/get')).body.result.timezone;
-      if (acked.timezone.acked) assert.ok([acked.timezone.acked, ...acked.timezone.sent].includes(zone), `the last timezone set (${zone}) is the one acknowledged or the one sent after it`);
+      if (acked.timezone.acked)
+        assert.ok(
+          [acked.timezone.acked, ...acked.timezone.sent].includes(zone),
+          `the last timezone set (${zone}) is the one acknowledged or the one sent after it`,
+        );
       assert.equal((await vault.login()).status, 200);
       const sync = await vault.api('GET', '/api/sync?excludeDomains=true');
       assert.equal(sync.status, 200);
