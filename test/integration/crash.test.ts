@@ -9,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as openpgp from 'openpgp';
@@ -107,6 +109,12 @@ function integrityCheck(file: string): void {
   } finally {
     db.close();
   }
+}
+
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout.toString());
 }
 
 /** An OpenPGP public key with many addresses: keys/insert takes it for any one of them. */
@@ -226,6 +234,15 @@ forEachStore('crash durability', (store) => {
       checkHostFiles(f, false);
       if (store.kind === 'sqlite') integrityCheck(join(s.home, 'hearth.db'));
 
+      if (round === 1) {
+        // As a writer that died mid-write leaves them, for sure (the kill above may have missed every write):
+        // temporary files, and the state file's lock with its owner named.
+        const dead = deadPid();
+        writeFileSync(join(s.home, `authtoken.${dead}.tmp`), 'half');
+        writeFileSync(join(f.stateFile, '..', `.hearth.json.${dead}.0123456789ab.tmp`), '{"half":');
+        mkdirSync(`${f.stateFile}.lock`, { recursive: true });
+        writeFileSync(`${f.stateFile}.lock.owner`, `${hostname()} ${dead}\n`);
+      }
       const t0 = Date.now();
       d = await ready(s.home, env);
       Object.assign(endpoint, { url: d.url, token: d.token });
@@ -255,6 +272,7 @@ forEachStore('crash durability', (store) => {
         assert.notEqual(job.body.result.status, 'running', 'a job the crash cut short is not left running');
       }
       const zone = (await call(global(), 'system/timezone/get')).body.result.timezone;
+      assert.ok(!existsSync(`${f.stateFile}.lock`), "the dead writer's lock was taken over (and released)");
       if (acked.timezone.acked)
         assert.ok(
           [acked.timezone.acked, ...acked.timezone.sent].includes(zone),

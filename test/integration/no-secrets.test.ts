@@ -68,7 +68,7 @@ forEachStore('secrets at rest', (store) => {
     const keep = (s: string) => (issued.push(s), s);
     /** Where a secret may be, in the home: the 0600 files that exist to keep it. */
     const keptIn = new Map<string, string>([[d.token, 'authtoken']]);
-    let code = '';
+    let code: string | undefined;
     try {
       await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
       const owner = { url: d.url, token: d.token };
