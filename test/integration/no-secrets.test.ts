@@ -189,6 +189,10 @@ forEachStore('secrets at rest', (store) => {
       assert.equal(await d.stop(), 0);
     }
     // Every file of the home (the store and its WAL among them on SQLite), the log, and the store's dump on PostgreSQL.
+    // Every file that holds a key or a secret is its owner's only.
+    for (const f of filesUnder(d.home)) {
+      if (/^(authtoken|token\.key|twofactor\.key|setup-code)$|-key\.pem$|^(backup|acme)\//.test(f)) assert.equal(mode(join(d.home, f)), 0o600, `${f}: 0600`);
+    }
     const haystacks = filesUnder(d.home).map((f) => ({ where: f, text: readFileSync(join(d.home, f)).toString('latin1') }));
     assert.ok(store.kind === 'postgres' || haystacks.some((h) => h.where === 'hearth.db'), 'the store file is searched');
     haystacks.push({ where: 'the log', text: d.output() });
