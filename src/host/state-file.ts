@@ -78,12 +78,14 @@ export class StateFile implements StateFileWriter {
         // Waits longer than a lock takes to go stale: a holder that died unnamed delays a write, never fails it.
         retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
       });
+      const me = `${hostname()} ${process.pid}\n`;
       try {
-        await writeFile(ownerPath, `${hostname()} ${process.pid}\n`, { mode: 0o600 });
+        await writeFile(ownerPath, me, { mode: 0o600 });
         await writeFileAtomic(this.path, text, 0o600);
       } finally {
-        await rm(ownerPath, { force: true });
         await release();
+        // After the release: a death in between leaves a free lock and a dead owner's name, never an unnamed lock.
+        if ((await readFile(ownerPath, 'utf8').catch(() => '')) === me) await rm(ownerPath, { force: true });
       }
     });
     this.queue = run.catch(() => undefined);
