@@ -10,7 +10,7 @@
  * CAs decide, as for any HTTPS site (a server behind a TLS proxy with a public certificate).
  */
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions, type RequestOptions } from 'node:https';
@@ -18,6 +18,7 @@ import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { parse, stringify } from 'smol-toml';
 import type { DeviceSlot } from '../auth/device-cookies.js';
+import { writeFileAtomicSync } from '../host/files.js';
 import { callCommand, CliError, type Endpoint } from './client.js';
 
 export const REMOTES_FILE = 'remotes.toml';
@@ -110,11 +111,8 @@ export function readRemotes(home: string): Record<string, Remote> {
 /** Written whole to a temporary file (0600) and renamed over the old one: never half a file, never readable by others. */
 export function writeRemotes(home: string, remotes: Record<string, Remote>): void {
   const path = remotesPath(home);
-  const tmp = `${path}.${process.pid}.tmp`;
   const header = '# Remote Hearth servers this CLI reaches (hearth remote add/list/remove). Holds device tokens: keep it 0600.\n';
-  writeFileSync(tmp, header + stringify({ remote: remotes }) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, header + stringify({ remote: remotes }) + '\n', 0o600);
 }
 
 export function getRemote(home: string, name: string): Remote {

@@ -3,6 +3,7 @@
  * store, retrying while it is locked or unreachable), and a graceful stop on SIGTERM, SIGINT or
  * `core/stop`.
  */
+import { join } from 'node:path';
 import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -29,7 +30,8 @@ import { openStore, rowsInSqliteFile, storeTarget, type Store } from '../store/d
 import { migrate } from '../store/migrate.js';
 import { recoverJobs, stopJobs } from '../jobs/service.js';
 import { ensureAuthToken, ensureHome, ensureSetupCode, ensureTokenKey, ensureTwoFactorKey, removeOwnPidFile, removeSetupCode, writePidFile } from './home.js';
-import { acmeDue, prepareTls, type TlsMaterial } from './tls.js';
+import { ACME_DIR, acmeDue, prepareTls, TLS_DIR, type TlsMaterial } from './tls.js';
+import { removeLeftoverTemps } from '../host/files.js';
 
 /** How often HTTPS looks whether its certificate must be made again (or was replaced on disk). */
 const TLS_CHECK_MS = 12 * 3_600_000;
@@ -112,6 +114,8 @@ export class Daemon {
       throw new ConfigError('nothing to listen on: enable [services] web or set [server] socket');
     }
     ensureHome(home);
+    // What a daemon killed mid-write left: the files themselves are whole (written beside, then renamed).
+    for (const dir of ['', TLS_DIR, ACME_DIR, 'backup']) await removeLeftoverTemps(join(home, dir));
     const token = ensureAuthToken(home);
     // A hash nothing can verify would make /auth refuse every password, silently.
     if (config.security.admin_password_hash && !isPasswordHash(config.security.admin_password_hash)) {
@@ -338,9 +342,10 @@ export class Daemon {
         return 0;
       });
       if (orphans) this.log.warn({ jobs: orphans }, 'jobs left running by a daemon that stopped are marked failed');
+      // Before ready too: after a crash the host's files catch up with the store (a change stored, its publication cut short).
+      await startHostState(this.hearth).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the host state could not be published'));
       components.set('store', 'on');
       this.log.info({ store: store.kind, location: store.location, ...report }, 'store ready');
-      await startHostState(this.hearth).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'the host state could not be published'));
       await this.warnIfHomeDbHasAccounts(target);
     } catch (err) {
       await store?.close().catch(() => {});

@@ -1,6 +1,6 @@
 /** The daemon's home: its directory, the global API token file and the pid file. */
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomToken } from '../auth/secrets.js';
 import { ConfigError } from '../kernel/config.js';
 
@@ -44,6 +44,7 @@ export function writeSecretOnce(path: string, data: string, mode = 0o600): boole
   const tmp = writeTemp(path, data, mode);
   try {
     linkSync(tmp, path); // atomic, and never replaces a token another process just wrote
+    syncDir(dirname(path));
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -61,6 +62,19 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+  syncDir(dirname(path));
+}
+
+/** fsyncs a directory, so a rename or link in it survives a power loss too (where the file system allows it). */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    closeSync(fd);
   }
 }
 

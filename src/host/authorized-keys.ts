@@ -4,7 +4,7 @@
  * mode 0600. Only files that start with Hearth's header are ever removed.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { fileInDir, writeFileAtomic } from './files.js';
+import { fileInDir, removeLeftoverTemps, writeFileAtomic } from './files.js';
 
 export const HEADER = '# Written by hearthd: changes made here are overwritten.';
 
@@ -32,6 +32,7 @@ export class AuthorizedKeysDir implements AuthorizedKeysWriter {
   }
 
   async sync(byUser: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    await removeLeftoverTemps(this.dir);
     for (const [user, lines] of byUser) await this.write(user, lines);
     let names: string[];
     try {

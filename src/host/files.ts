@@ -4,14 +4,17 @@
  * reader sees the old file or the new one and a crash leaves one of them.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { badRequest } from '../kernel/errors.js';
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // The writer's pid in the name: a file left by one that died mid-write is known as such.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeLeftoverTemps(dir, basename(path));
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.chmod(mode); // whatever the umask
@@ -31,6 +34,62 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   }
   await syncDir(dir);
   await chmod(path, mode);
+}
+
+/** writeFileAtomic for callers that cannot wait (the directory must exist). */
+export function writeFileAtomicSync(path: string, data: string, mode = 0o600): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  const d = openSync(dir, 'r');
+  try {
+    fsyncSync(d);
+  } catch {
+    // as in syncDir
+  } finally {
+    closeSync(d);
+  }
+}
+
+/** A temporary file of an atomic write: `[.]name.<pid>[.<random>].tmp`. */
+const TEMP = /^\.?(.+)\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files in `dir` (of `name` only, if given) that a writer which died
+ * mid-write (kill -9, power loss) left behind: the target itself is whole, the old version or the
+ * new one. Files of live processes are left alone.
+ */
+export async function removeLeftoverTemps(dir: string, name?: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP.exec(n);
+    if (!m || (name !== undefined && m[1] !== name)) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && !isAlive(pid)) await rm(join(dir, n), { force: true });
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

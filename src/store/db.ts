@@ -103,6 +103,10 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     const { default: SQLite } = await import('better-sqlite3');
     const file = new SQLite(t.target, { timeout: opts.busyTimeoutMs ?? 1000 });
     try {
+      // WAL with synchronous=NORMAL: a commit is in the WAL (the OS's cache) before it is
+      // acknowledged, so a killed or crashed hearthd loses nothing it answered (the crash test
+      // kills it mid-write); only a power loss or kernel crash may lose the last commits, never
+      // corrupt the file. synchronous=FULL would close that gap at an fsync per commit.
       file.pragma('journal_mode = WAL');
       file.pragma('synchronous = NORMAL');
       file.pragma('foreign_keys = ON');

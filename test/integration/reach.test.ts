@@ -1,10 +1,11 @@
 /** Phones and laptops reach the server: the local CA for download, plain HTTP beyond loopback, remote devices. */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
 import { call, runCli, startDaemon, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 
 /** Until the store is open (commands that need it answer 404 before). */
@@ -219,6 +220,19 @@ describe('remote devices', () => {
       const file = join(laptop.home, 'remotes.toml');
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.match(readFileSync(file, 'utf8'), /\[remote\.home\]/);
+      // The device token is the CLI's, in that 0600 file only: the server keeps its hash, and neither logs it.
+      const deviceToken = (parseToml(readFileSync(file, 'utf8')) as { remote: Record<string, { token: string }> }).remote.home!.token;
+      assert.ok(deviceToken.length >= 32);
+      for (const [where, text] of [
+        [
+          "the server's store",
+          ['hearth.db', 'hearth.db-wal'].map((f) => (existsSync(join(server.home, f)) ? readFileSync(join(server.home, f)).toString('latin1') : '')).join(''),
+        ],
+        ["the server's log", server.output()],
+        ["the laptop's daemon log", laptop.output()],
+      ]) {
+        assert.ok(!text!.includes(deviceToken), `${where} holds the device token`);
+      }
       assert.match((await cli('remote', 'add', 'home', pair.link)).stderr, /remote:exists/);
 
       // --remote: the command runs on the server, as the new device; without it, on the local daemon.

@@ -9,7 +9,7 @@
  * data). Creating and restoring are jobs (one at a time; 409 while one runs); a restore stops the
  * `[backup] stop_units` first and starts them after, and is refused when the disk lacks room.
  */
-import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import { dirname, join, resolve as resolvePath, sep } from 'node:path';
@@ -18,6 +18,7 @@ import { inHome, loadConfig } from '../../kernel/config.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { activeJob, startJob, type JobView } from '../../jobs/service.js';
+import { writeFileAtomicSync } from '../../host/files.js';
 import { pgDump, pgLoad, urlSchema } from '../../host/pg-dump.js';
 import { describeRepository, Restic, ResticError, type Repository, type Snapshot } from '../../host/restic.js';
 import { UnitCommands } from '../../host/service-control.js';
@@ -43,13 +44,10 @@ interface Settings {
 const dirOf = (home: string) => join(home, DIR);
 const passwordFile = (home: string) => join(dirOf(home), PASSWORD_FILE);
 
-/** Writes a file with mode 0600, atomically (a temporary file renamed over it). */
+/** Writes a file with mode 0600, atomically (a temporary file, fsynced, renamed over it). */
 function writeSecret(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, text, 0o600);
 }
 
 function readSettings(home: string): Settings | null {
