@@ -248,7 +248,7 @@ const queryFor = (route: FuzzRoute) =>
     {
       weight: 2,
       arbitrary: fromSchema(route.querystring).map((q) =>
-        q && typeof q === 'object' ? `?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}` : '',
+        q && typeof q === 'object' ? `?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')])).toString()}` : '',
       ),
     },
     { weight: 1, arbitrary: fc.constantFrom('?a=%ZZ', '?withMainUser=true&withMainUser=false', '?__proto__[x]=1', `?q=${'a'.repeat(5000)}`, '?=&=&', '?%00=%00') },
