@@ -52,7 +52,9 @@ async function registeredRoutes(toml: string): Promise<FuzzRoute[]> {
   const app = await buildServer({ hearth, logger: pino({ level: 'silent' }), resolvers: new Map() });
   await app.ready();
   const routes = app.hearthRoutes.flatMap((r: RegisteredRoute) =>
-    r.method.split(',').map((method) => ({ method, url: r.url, body: r.schema.body as Schema | undefined, querystring: r.schema.querystring as Schema | undefined })),
+    r.method
+      .split(',')
+      .map((method) => ({ method, url: r.url, body: r.schema.body as Schema | undefined, querystring: r.schema.querystring as Schema | undefined })),
   );
   await app.close();
   return routes;
@@ -208,7 +210,9 @@ function bodyFor(route: FuzzRoute): fc.Arbitrary<Body> {
       return asText(obj);
     }
     if (pick % 5 === 1) obj[`${extra}_extra`] = bad.length < 200 ? JSON.parse(bad) : 1;
-    const fields = Object.entries(obj).filter(([k]) => k !== key).map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x) ?? 'null'}`);
+    const fields = Object.entries(obj)
+      .filter(([k]) => k !== key)
+      .map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x) ?? 'null'}`);
     return { kind: 'text', text: `{${[...fields, `${JSON.stringify(key)}:${bad}`].join(',')}}` };
   });
   return fc.oneof(
@@ -248,10 +252,15 @@ const queryFor = (route: FuzzRoute) =>
     {
       weight: 2,
       arbitrary: fromSchema(route.querystring).map((q) =>
-        q && typeof q === 'object' ? `?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')])).toString()}` : '',
+        q && typeof q === 'object'
+          ? `?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')])).toString()}`
+          : '',
       ),
     },
-    { weight: 1, arbitrary: fc.constantFrom('?a=%ZZ', '?withMainUser=true&withMainUser=false', '?__proto__[x]=1', `?q=${'a'.repeat(5000)}`, '?=&=&', '?%00=%00') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('?a=%ZZ', '?withMainUser=true&withMainUser=false', '?__proto__[x]=1', `?q=${'a'.repeat(5000)}`, '?=&=&', '?%00=%00'),
+    },
   );
 
 type CredKind = 'none' | 'global' | 'session' | 'device' | 'role' | 'console' | 'vault' | 'broken';
@@ -308,12 +317,18 @@ interface FuzzRequest {
 function requestFor(routes: FuzzRoute[]): fc.Arbitrary<FuzzRequest> {
   return fc.constantFrom(...routes).chain((route) =>
     fc.record({
-      method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
+      method: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(route.method) },
+        { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
+      ),
       path: fc
         .tuple(fc.array(pathPart, { minLength: 4, maxLength: 4 }), queryFor(route))
         .map(([parts, q]) => route.url.replace(/:[A-Za-z_]+|\*/g, () => parts.shift() ?? 'x') + q),
       cred: fc.constantFrom(...CRED_KINDS),
-      contentType: fc.oneof({ weight: 5, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: fc.constantFrom<string | null>(null, ...CONTENT_TYPES) }),
+      contentType: fc.oneof(
+        { weight: 5, arbitrary: fc.constant('application/json') },
+        { weight: 3, arbitrary: fc.constantFrom<string | null>(null, ...CONTENT_TYPES) },
+      ),
       body: bodyFor(route),
       headers: extraHeaders,
     }),
@@ -334,12 +349,15 @@ function send(base: string, r: { method: string; path: string; headers: [string,
   if (!r.headers.some(([k]) => k === 'host')) flat.unshift('host', u.host);
   if (r.body) flat.push('content-length', String(r.body.length));
   return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, method: r.method, path: r.path, headers: flat, setHost: false, agent: false, timeout: 60_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => resolve({ status: 0, text: e.message }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, method: r.method, path: r.path, headers: flat, setHost: false, agent: false, timeout: 60_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => resolve({ status: 0, text: e.message }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
     req.on('error', (e) => resolve({ status: 0, text: e.message }));
     req.end(r.body);
@@ -377,9 +395,17 @@ async function mint(d: RunningDaemon, reg: { current: Registration | null }): Pr
   const role = await call({ url: d.url }, 'token/create', { role: 'maintainer', expiry: 86_400, label: 'fuzz' }, as(g));
   const prep = await call({ url: d.url }, 'web/loginprep', undefined, as({}));
   const loginCookie = (prep.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const web = await call({ url: d.url }, 'web/login', { loginToken: prep.body.result.loginToken, username: 'fuzzer', password: PASS }, as({ cookie: loginCookie }));
+  const web = await call(
+    { url: d.url },
+    'web/login',
+    { loginToken: prep.body.result.loginToken, username: 'fuzzer', password: PASS },
+    as({ cookie: loginCookie }),
+  );
   assert.equal(web.status, 200, JSON.stringify(web.body));
-  const sessionCookie = web.headers.getSetCookie().find((c) => c.includes('hearth_session='))!.split(';')[0]!;
+  const sessionCookie = web.headers
+    .getSetCookie()
+    .find((c) => c.includes('hearth_session='))!
+    .split(';')[0]!;
   // The vault: registered once; again if a generated request deleted it.
   const email = `fuzzer@${DOMAIN}`;
   const tokenLogin = () =>
@@ -401,7 +427,12 @@ async function mint(d: RunningDaemon, reg: { current: Registration | null }): Pr
     await call({ url: d.url }, 'vault/delete', { username: 'fuzzer' }, as(g));
     const t = await call({ url: d.url }, 'vault/registration_token', { username: 'fuzzer' }, as(g));
     reg.current = await makeRegistration(email, PASS, FAST_KDF);
-    const r = await call({ url: d.url }, '/bitwarden/identity/accounts/register/finish', registerFinishBody(reg.current, t.body.result.token, 'fuzzer'), as({}));
+    const r = await call(
+      { url: d.url },
+      '/bitwarden/identity/accounts/register/finish',
+      registerFinishBody(reg.current, t.body.result.token, 'fuzzer'),
+      as({}),
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     vault = await tokenLogin();
   }
@@ -472,7 +503,9 @@ forEachStore('fuzz: every route, generated and hostile requests', (store) => {
       statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
       if (a.status >= 500 || a.status === 0) {
         const shown = q.body.kind === 'text' ? q.body.text.slice(0, 300) : q.body.kind;
-        failures.push(`#${i} ${q.method} ${q.path.slice(0, 200)} [${cred}] ${q.contentType} ${JSON.stringify(q.headers.map(([k, v]) => [k, v.slice(0, 40)]))} body=${shown} → ${a.status} ${a.text.slice(0, 300)}`);
+        failures.push(
+          `#${i} ${q.method} ${q.path.slice(0, 200)} [${cred}] ${q.contentType} ${JSON.stringify(q.headers.map(([k, v]) => [k, v.slice(0, 40)]))} body=${shown} → ${a.status} ${a.text.slice(0, 300)}`,
+        );
       }
       if (i % 25 === 24) {
         const health = await send(d.url, { method: 'GET', path: '/health', headers: [] });
