@@ -9,6 +9,8 @@ import { badRequest } from '../kernel/errors.js';
  */
 export const MAX_JSON_DEPTH = 64;
 
+const [QUOTE, BACKSLASH, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT] = ['"', '\\', '[', ']', '{', '}'].map((c) => c.charCodeAt(0));
+
 /** The deepest nesting of `[`/`{` in JSON text, strings skipped; stops counting past `limit`. */
 export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   let depth = 0;
@@ -17,13 +19,18 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c)
-        i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if (c === 0x5d || c === 0x7d) depth--;
+      // A backslash escapes the next character; a quote ends the string.
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      depth++;
+      if (depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+    }
   }
   return max;
 }
