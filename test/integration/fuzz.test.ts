@@ -22,13 +22,13 @@ import { loadConfig } from '../../src/kernel/config.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { Hearth } from '../../src/kernel/hearth.js';
 import { buildServer, type RegisteredRoute } from '../../src/http/server.js';
-import { call, tempHome, type RunningDaemon } from '../support/helpers.js';
+import { call, tempHome, waitFor, type RunningDaemon } from '../support/helpers.js';
 import { fakeHost } from '../support/fake-host.js';
 import { forEachStore } from '../support/stores.js';
 import { FAST_KDF } from '../support/vault-harness.js';
 
 const SEED = Number(process.env.HEARTH_FUZZ_SEED ?? 20261130);
-const RUNS = Number(process.env.HEARTH_FUZZ_RUNS ?? 1200);
+const RUNS = Number(process.env.HEARTH_FUZZ_RUNS ?? 1000);
 const DOMAIN = 'home.example';
 const PASS = 'fuzzing is a kind of testing';
 /** Requests that set up and check the credentials come from here (through the trusted proxy), so the fuzzer's failed logins do not lock them out. */
@@ -494,6 +494,7 @@ forEachStore('fuzz: every route, generated and hostile requests', (store) => {
     const routes = await registeredRoutes(toml);
     assert.ok(routes.length > 100, `the server's routes are walked (${routes.length})`);
     const d = await store.startDaemon({ toml });
+    await waitFor('readiness', async () => (await fetch(`${d.url}/readiness`)).status === 200, 30_000);
     // The owner, a victim account with a vault, and the fuzzer's own credentials.
     const g = { headers: setupHeaders(d, { 'x-hearth-auth': d.token }) };
     assert.equal((await call({ url: d.url }, 'bonafide/user/create', { username: 'fuzzowner', pass: PASS }, g)).status, 200);
