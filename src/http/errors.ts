@@ -1,4 +1,5 @@
 /** Turns anything thrown while answering a request into a HearthError from the one table. */
+import { NO_CONTROL_CHARACTERS } from '../api/schemas.js';
 import { ERROR_STATUS, HearthError, type ErrorCode } from '../kernel/errors.js';
 
 interface AjvError {
@@ -35,6 +36,11 @@ function describeValidation(errors: AjvError[], context: string | undefined): st
       const what = field ? `parameter "${field}"` : where;
       return `${what} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     }
+    case 'pattern':
+      if (e.params.pattern === NO_CONTROL_CHARACTERS) {
+        return `${field ? `parameter "${field}"` : where} must not contain control characters (a line break, a tab, NUL…)`;
+      }
+      return field ? `parameter "${field}" ${e.message}` : `${where} ${e.message}`;
     default:
       return field ? `parameter "${field}" ${e.message}` : `${where} ${e.message}`;
   }

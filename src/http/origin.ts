@@ -38,14 +38,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * browser's own credentials). Behind a trusted proxy, the forwarded host counts.
  */
 export function checkOrigin(req: FastifyRequest, domain: string, crossOrigin = false): void {
-  const host = req.headers.host === undefined ? undefined : req.host;
-  if (host !== undefined && !isOwnHost(host, domain)) {
+  // HTTP/1.0 allows leaving the Host out: such a request names no server, so it is refused too.
+  const host = req.host;
+  if (!host) throw new HearthError('badRequest', `send a Host header naming this server: its address, localhost or [server] domain (${domain})`);
+  if (!isOwnHost(host, domain)) {
     throw new HearthError('badRequest', `this server does not answer to ${hostPart(host)}: use its address, localhost or [server] domain (${domain})`);
   }
   if (crossOrigin || SAFE_METHODS.has(req.method)) return;
   if (req.headers['sec-fetch-site'] === 'cross-site') throw new HearthError('forbidden', 'requests from other sites are refused');
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && host !== undefined) {
+  if (origin !== undefined && origin !== 'null') {
     let originHost: string;
     try {
       originHost = new URL(origin).host;

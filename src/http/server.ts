@@ -13,6 +13,7 @@ import type { Hearth } from '../kernel/hearth.js';
 import { resolvePrincipal, type Resolver, type Scheme } from './authenticate.js';
 import { isHttps } from './client.js';
 import { envelope, toHearthError } from './errors.js';
+import { parseJson } from './json.js';
 import { checkOrigin, isLocalHost } from './origin.js';
 import type { HearthRouteConfig, SurfaceDescriptor } from './surface.js';
 import { PLUGINS, SURFACES, surfaceOfPath } from './surfaces/index.js';
@@ -28,6 +29,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   config: Partial<HearthRouteConfig>;
+  /** Its request schemas (body, querystring), as validated. */
+  schema: { body?: unknown; querystring?: unknown };
 }
 
 /** One year; no includeSubDomains, since other names under the domain are not Hearth's to decide. */
@@ -59,6 +62,11 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     },
   });
 
+  // JSON bodies everywhere go through the one parser (prototype keys and deep nesting refused);
+  // surfaces that take other types add their own parsers in their scope.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+
   const surfaceOf = (req: FastifyRequest): SurfaceDescriptor | null => {
     const name = (req.routeOptions.config as Partial<HearthRouteConfig>).surface;
     return name ? SURFACES[name] : null;
@@ -73,6 +81,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
       url: route.url,
       get config() {
         return (route.config ?? {}) as Partial<HearthRouteConfig>;
+      },
+      get schema() {
+        return (route.schema ?? {}) as RegisteredRoute['schema'];
       },
     });
   });

@@ -159,10 +159,14 @@ forEachStore('backups', (store) => {
     const [snap] = (await call(d, 'backup/list')).body.result;
     writeFileSync(join(f.data, 'file.txt'), 'changed after the backup');
     rmSync(join(f.data, 'sub'), { recursive: true });
-    // Unknown, or no snapshot id at all (options, paths, shell, NUL, newline): 404; too long: 400. Nothing reaches restic.
-    for (const backupId of ['deadbeef', '../../etc', '-x', '--target=/', '', 'abcdef12$(touch /tmp/x)', 'abcdef12;id', 'abcdef12\u0000', 'abcdef12\n']) {
+    // Unknown, or no snapshot id at all (options, paths, shell): 404; control characters (NUL, newline) or too long: 400. Nothing reaches restic.
+    for (const backupId of ['deadbeef', '../../etc', '-x', '--target=/', '', 'abcdef12$(touch /tmp/x)', 'abcdef12;id']) {
       const r = await call(d, '/services/restic/backup/restore', { backupId }, { method: 'PUT' });
       assert.equal(r.status, 404, JSON.stringify(backupId));
+    }
+    for (const backupId of ['abcdef12\u0000', 'abcdef12\n']) {
+      const r = await call(d, '/services/restic/backup/restore', { backupId }, { method: 'PUT' });
+      assert.equal(r.status, 400, JSON.stringify(backupId));
     }
     assert.equal((await call(d, 'backup/restore', { snapshot: 'a'.repeat(65) })).status, 400);
     assert.ok(!existsSync(f.log), 'no unit was stopped for a refused restore');

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
 
 /** A GET with a Host header of our choosing (fetch keeps its own). */
@@ -15,6 +16,18 @@ function rawGet(base: string, path: string, host: string): Promise<{ status: num
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A request written by hand (fetch and http.request always send Host); answers the status line and the body. */
+function rawRequest(base: string, text: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(u.port), u.hostname, () => socket.end(text));
+    let out = '';
+    socket.on('data', (c: Buffer) => (out += c.toString()));
+    socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(out)?.[1] ?? 0), body: out.slice(out.indexOf('\r\n\r\n') + 4) }));
+    socket.on('error', reject);
   });
 }
 
@@ -51,5 +64,16 @@ describe('requests from other sites', () => {
       assert.equal((await rawGet(d.url, '/readiness', host)).status, 200, host);
     }
     assert.equal((await call({ url: d.url }, 'core/version')).status, 200, 'no Origin at all (curl, the CLI)');
+  });
+
+  it('an HTTP/1.0 request without a Host header is refused like a wrong Host, on every path', async () => {
+    for (const path of ['/readiness', '/API/core/version', '/bitwarden/api/config', '/no/such/path']) {
+      const method = path.startsWith('/API/') ? 'POST' : 'GET';
+      const r = await rawRequest(d.url, `${method} ${path} HTTP/1.0\r\nContent-Length: 0\r\n\r\n`);
+      assert.equal(r.status, 400, `${path}: ${r.body}`);
+      assert.match(r.body, /send a Host header naming this server/, path);
+    }
+    const withHost = await rawRequest(d.url, `GET /readiness HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`);
+    assert.equal(withHost.status, 200, 'HTTP/1.0 with a Host of its own is answered');
   });
 });

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.js';
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
+import { Line, NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
 import type { Hearth } from '../../kernel/hearth.js';
 import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
 import { checkSignIn } from '../two-factor/service.js';
@@ -38,7 +38,7 @@ export const COMMANDS: readonly Command[] = [
       pass: Password('its password, at least 8 characters'),
       invitecode: Type.Optional(Type.String({ description: 'an invite code, where registration is by invitation', maxLength: 200 })),
       role: Type.Optional({ ...Role, description: `its role (maintainers only; default creator): ${ROLES.join(', ')}` }),
-      full_name: Type.Optional(Type.String({ description: 'a full name to show', maxLength: 200 })),
+      full_name: Type.Optional(Line({ description: 'a full name to show (surrounding spaces are trimmed)', maxLength: 200 })),
       setup_code: Type.Optional(
         Type.String({
           description:
@@ -148,7 +148,7 @@ export const COMMANDS: readonly Command[] = [
     path: 'bonafide/user/fullname',
     summary: 'Set the full name shown for an account (own; a maintainer: any)',
     params: Params({
-      full_name: Type.String({ description: 'the full name, at most 200 characters (empty clears it)', maxLength: 200 }),
+      full_name: Line({ description: 'the full name, at most 200 characters (surrounding spaces are trimmed; empty clears it)', maxLength: 200 }),
       username: Type.Optional(Username("the account (default: the caller's own)")),
     }),
     result: AccountView,
@@ -194,7 +194,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'bonafide/invite/revoke',
     summary: 'Revoke an invite code not yet used, by its id (from bonafide/invite/list)',
-    params: Params({ id: Type.String({ description: "the invite's id", minLength: 1, maxLength: 100 }) }),
+    params: Params({ id: Line({ description: "the invite's id", minLength: 1, maxLength: 100 }) }),
     result: Type.Object({ revoked: Type.String() }),
     auth: need('maintainer'),
     run: async ({ hearth }, p) => {

@@ -249,7 +249,8 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
   const username = normalizeUsername(h, p.username);
   checkNewUsername(username);
   checkNewPassword(p.pass);
-  if (p.full_name !== undefined && p.full_name.length > 200) throw badRequest('full_name must be at most 200 characters');
+  // A full name is trimmed here as bonafide/user/fullname trims it (control characters never get this far).
+  const fullName = checkFullName(p.full_name ?? '');
   // A role token is automation: it registers as anyone would, never with a maintainer's powers.
   const byMaintainer = principal !== null && principal.credential.kind !== 'role' && roleCovers(principal.role, 'maintainer');
   const policy = h.config.accounts.registration;
@@ -291,7 +292,7 @@ export async function createAccount(h: Hearth, principal: Principal | null, p: C
       username,
       password_hash: hash,
       role,
-      full_name: p.full_name ?? '',
+      full_name: fullName,
       security_stamp: randomSecret(16),
       created_at: now,
       updated_at: now,
@@ -384,11 +385,19 @@ export async function rotateSecurityStamp(db: Db, accountId: string, now: number
   await repo.update(db, accountId, { security_stamp: randomSecret(16), updated_at: now });
 }
 
+/** A full name as stored: surrounding whitespace trimmed, one line, at most 200 characters. */
+function checkFullName(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f-\x9f]/.test(raw)) throw badRequest('full_name: a name cannot hold control characters (a line break, a tab, NUL…)');
+  const fullName = raw.trim();
+  if (fullName.length > 200) throw badRequest('full_name must be at most 200 characters');
+  return fullName;
+}
+
 /** Sets the full name of the caller's account (a maintainer: of any account). */
 export async function setFullName(h: Hearth, principal: Principal, p: { full_name: string; username?: string }): Promise<Account> {
   const account = await targetAccount(h, principal, p.username);
-  const fullName = p.full_name.trim();
-  if (fullName.length > 200) throw badRequest('full_name must be at most 200 characters');
+  const fullName = checkFullName(p.full_name);
   await repo.update(h.store.db, account.id, { full_name: fullName, updated_at: h.clock.now() });
   return (await accountById(h, account.id))!;
 }

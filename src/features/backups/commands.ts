@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableString, Params, Time } from '../../api/schemas.js';
+import { Line, NoParams, NullableString, Params, Time } from '../../api/schemas.js';
 import { JobView } from '../../jobs/commands.js';
 import * as backups from './service.js';
 
@@ -51,7 +51,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'backup/local',
     summary: 'Back up into a restic repository at a local path (a disk mounted there, say); made by the first backup',
-    params: Params({ path: Type.String({ description: 'an absolute path', minLength: 1, maxLength: 4096 }) }),
+    params: Params({ path: Line({ description: 'an absolute path', minLength: 1, maxLength: 4096 }) }),
     result: RepositoryView,
     auth: maintainer,
     run: ({ hearth }, p) => backups.configureRepository(hearth, { kind: 'local', path: p.path }),
@@ -60,8 +60,8 @@ export const COMMANDS: readonly Command[] = [
     path: 'backup/b2',
     summary: 'Back up into a Backblaze B2 bucket (the key is kept in a 0600 file, never shown again)',
     params: Params({
-      bucket: Type.String({ description: 'the bucket name', minLength: 1, maxLength: 50 }),
-      account_id: Type.String({ description: 'the B2 application key id', minLength: 1, maxLength: 64 }),
+      bucket: Line({ description: 'the bucket name', minLength: 1, maxLength: 50 }),
+      account_id: Line({ description: 'the B2 application key id', minLength: 1, maxLength: 64 }),
       account_key: Type.String({ description: 'the B2 application key', minLength: 1, maxLength: 200, writeOnly: true }),
     }),
     result: RepositoryView,
@@ -104,7 +104,7 @@ export const COMMANDS: readonly Command[] = [
     path: 'backup/restore',
     summary:
       "Restore a snapshot's [backup] paths in place, stopping [backup] stop_units first (a job); the CLI with --home DIR --repo --password-file brings a whole Hearth back into an empty home",
-    params: Params({ snapshot: Type.String({ description: "the snapshot's id (or its first 8 characters or more)", minLength: 1, maxLength: 64 }) }),
+    params: Params({ snapshot: Line({ description: "the snapshot's id (or its first 8 characters or more)", minLength: 1, maxLength: 64 }) }),
     result: JobView,
     auth: maintainer,
     run: ({ hearth }, p) => backups.restoreSnapshot(hearth, p.snapshot),

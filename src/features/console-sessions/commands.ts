@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
+import { Line, NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
 import { AccountView } from '../accounts/service.js';
 import { endOtherSessions, endSessionById, listSessions } from '../credentials/service.js';
 import { passkeyLoginOptions } from '../two-factor/service.js';
@@ -101,7 +101,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'web/endsession',
     summary: "End one login session of the caller's account by id",
-    params: Params({ id: Type.String({ description: "the session's id, as web/sessions shows it", minLength: 1, maxLength: 100 }) }),
+    params: Params({ id: Line({ description: "the session's id, as web/sessions shows it", minLength: 1, maxLength: 100 }) }),
     result: Type.Object({ ended: Type.String() }),
     auth: need('consumer'),
     run: async ({ hearth, principal }, p) => {

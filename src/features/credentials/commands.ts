@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableTime, Params, Time } from '../../api/schemas.js';
+import { Line, NoParams, NullableTime, Params, Time } from '../../api/schemas.js';
 import * as credentials from './service.js';
 
 const DeviceView = Type.Object({
@@ -25,7 +25,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'device/revoke',
     summary: "Revoke one of the caller's devices by name (not the one making the call)",
-    params: Params({ name: Type.String({ description: "the device's name, as device/list shows it", minLength: 1, maxLength: 200 }) }),
+    params: Params({ name: Line({ description: "the device's name, as device/list shows it", minLength: 1, maxLength: 200 }) }),
     result: Type.Object({ revoked: Type.String() }),
     auth: need('consumer'),
     run: async ({ hearth, principal }, p) => {

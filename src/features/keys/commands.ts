@@ -1,7 +1,7 @@
 /** OpenPGP keys (Bitmask's `keys`): `keys/list|insert|delete|export|generate`, on the caller's own account. */
 import { Type } from '@sinclair/typebox';
 import { command, type Command } from '../../api/command.js';
-import { NullableInteger, NullableString, NullableTime, Params, Password, Time } from '../../api/schemas.js';
+import { Line, NullableInteger, NullableString, NullableTime, Params, Password, Time } from '../../api/schemas.js';
 import { ownAccount } from '../../auth/ownership.js';
 import { need } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
@@ -12,7 +12,7 @@ import * as keys from './service.js';
 const owner = (principal: Principal): keys.KeyOwner =>
   ownAccount(principal, `OpenPGP keys belong to accounts; this ${principal.credential.kind} credential has none (log in as the account)`);
 
-const Address = (description: string) => Type.String({ description, minLength: 3, maxLength: 320 });
+const Address = (description: string) => Line({ description, minLength: 3, maxLength: 320 });
 
 export const KeyView = Type.Object({
   address: Type.String(),

@@ -1,7 +1,7 @@
 /** Known providers (Bitmask's `bonafide/provider`): `list|create|read|delete`. */
 import { Type } from '@sinclair/typebox';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableString, Params, Time } from '../../api/schemas.js';
+import { Line, NoParams, NullableString, Params, Time } from '../../api/schemas.js';
 import { need } from '../../auth/policy.js';
 import * as providers from './service.js';
 
@@ -32,7 +32,7 @@ const ProviderView = Type.Object({
   refreshed_at: Time,
 });
 
-const Name = Type.String({ description: 'the provider: its domain, or the https:// URL it was added with', minLength: 1, maxLength: 300 });
+const Name = Line({ description: 'the provider: its domain, or the https:// URL it was added with', minLength: 1, maxLength: 300 });
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -47,7 +47,7 @@ export const COMMANDS: readonly Command[] = [
     path: 'bonafide/provider/create',
     summary: "Add (or refresh) a provider: its document fetched over HTTPS, its CA checked against the document's fingerprint and pinned",
     params: Params({
-      domain: Type.String({
+      domain: Line({
         description: 'a domain name (fetched from https://DOMAIN/provider.json), or an https:// URL with a port',
         minLength: 1,
         maxLength: 300,

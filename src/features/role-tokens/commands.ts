@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Params, Role, Time } from '../../api/schemas.js';
+import { Line, NoParams, Params, Role, Time } from '../../api/schemas.js';
 import * as roleTokens from './service.js';
 
 export const IssuedTokenView = Type.Object({
@@ -20,7 +20,7 @@ export const COMMANDS: readonly Command[] = [
     params: Params({
       role: Role,
       expiry: Type.Integer({ description: 'lifetime in seconds (cut to [security] max_token_ttl)', minimum: 1 }),
-      label: Type.Optional(Type.String({ description: 'what it is for, e.g. "backup script" (at most 100 characters)', maxLength: 100 })),
+      label: Type.Optional(Line({ description: 'what it is for, e.g. "backup script" (at most 100 characters)', maxLength: 100 })),
     }),
     result: IssuedTokenView,
     auth: needMinting('maintainer'),
@@ -48,7 +48,7 @@ export const COMMANDS: readonly Command[] = [
     path: 'token/revoke',
     summary: 'End a role token before its expiry, on every replica',
     params: Params({
-      id: Type.String({ description: "the token's id, or its first 8 characters or more, as token/list shows it", minLength: 1, maxLength: 100 }),
+      id: Line({ description: "the token's id, or its first 8 characters or more, as token/list shows it", minLength: 1, maxLength: 100 }),
     }),
     result: Type.Object({ revoked: Type.String({ description: 'the whole id' }) }),
     auth: need('maintainer'),

@@ -2,10 +2,10 @@
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Params } from '../../api/schemas.js';
+import { Line, NoParams, Params } from '../../api/schemas.js';
 import * as services from './service.js';
 
-const Id = Type.String({ description: 'the service, e.g. gitea (see service list)', maxLength: 64 });
+const Id = Line({ description: 'the service, e.g. gitea (see service list)', maxLength: 64 });
 const State = Type.String({ description: 'active, reloading, inactive, failed, activating, deactivating, or unknown when the status command cannot tell' });
 const Changed = Type.Object({
   id: Type.String(),

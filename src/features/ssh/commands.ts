@@ -2,12 +2,12 @@
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, Params, Time } from '../../api/schemas.js';
+import { Line, NoParams, Params, Time } from '../../api/schemas.js';
 import * as ssh from './service.js';
 
 const Settings = Type.Object({ enable: Type.Boolean(), passwordAuthentication: Type.Boolean() });
 const PublicKey = Type.String({ description: 'an OpenSSH public key line, e.g. the content of ~/.ssh/id_ed25519.pub', maxLength: 16384 });
-const User = Type.Optional(Type.String({ description: 'whose keys: a username, or `root`; default: your own', maxLength: 320 }));
+const User = Type.Optional(Line({ description: 'whose keys: a username, or `root`; default: your own', maxLength: 320 }));
 
 export const COMMANDS: readonly Command[] = [
   command({

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
+import { Line, NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
 import { JobView } from '../../jobs/commands.js';
 import { HOST_ACTIONS, type HostAction } from '../../host/index.js';
 import * as system from './service.js';
@@ -136,7 +136,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: 'system/timezone/set',
     summary: "Change the server's time zone (an IANA name, e.g. Europe/Berlin)",
-    params: Params({ timezone: Type.String({ description: 'an IANA time zone name, e.g. Europe/Berlin or UTC', maxLength: 100 }) }),
+    params: Params({ timezone: Line({ description: 'an IANA time zone name, e.g. Europe/Berlin or UTC', maxLength: 100 }) }),
     result: Type.Object({ timezone: Type.String() }),
     auth: need('maintainer'),
     run: async ({ hearth }, p) => ({ timezone: await system.setTimezone(hearth, p.timezone) }),

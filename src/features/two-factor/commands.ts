@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { NoParams, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
+import { Line, NoParams, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
 import * as twoFactor from './service.js';
 
 const RecoveryCodes = Type.Array(Type.String(), { description: 'ten single-use recovery codes: shown this once, keep them somewhere safe' });
@@ -87,7 +87,7 @@ export const COMMANDS: readonly Command[] = [
     path: '2fa/passkey/register',
     summary: "Keep the passkey the browser made, under a name; the account's first second factor comes with recovery codes (shown once)",
     params: Params({
-      name: Type.String({ description: 'what it is, e.g. "laptop" or "phone" (1 to 64 characters)', minLength: 1, maxLength: 64 }),
+      name: Line({ description: 'what it is, e.g. "laptop" or "phone" (1 to 64 characters)', minLength: 1, maxLength: 64 }),
       response: Type.Unknown({ description: "the browser's answer (navigator.credentials.create) to 2fa/passkey/options" }),
     }),
     result: Type.Object({ passkey: Passkey, recovery_codes: RecoveryCodes }),
@@ -105,7 +105,7 @@ export const COMMANDS: readonly Command[] = [
   command({
     path: '2fa/passkey/remove',
     summary: "Remove one of the caller's passkeys",
-    params: Params({ id: Type.String({ description: "the passkey's id, as 2fa/passkey/list shows it", minLength: 1, maxLength: 1400 }) }),
+    params: Params({ id: Line({ description: "the passkey's id, as 2fa/passkey/list shows it", minLength: 1, maxLength: 1400 }) }),
     result: Type.Object({ removed: Type.String() }),
     auth: needMinting('consumer'),
     run: ({ hearth, principal }, p) => twoFactor.removePasskey(hearth, principal, p.id),

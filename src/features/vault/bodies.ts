@@ -6,6 +6,7 @@
  * checks it and says which field is wrong.
  */
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Line } from '../../api/schemas.js';
 
 /** A body object: the fields listed are typed, others are allowed and ignored. */
 const Body = <T extends TProperties>(props: T, description?: string) =>
@@ -16,6 +17,8 @@ const Body = <T extends TProperties>(props: T, description?: string) =>
  */
 const Opt = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const Text = (maxLength = 100_000) => Type.String({ maxLength });
+/** An identifier (an e-mail, a device's name or id): control characters are refused. */
+const Id = (maxLength: number) => Line({ maxLength });
 
 export const KdfBody = Body({ kdfType: Opt(Type.Integer()), iterations: Opt(Type.Integer()), memory: Opt(Type.Integer()), parallelism: Opt(Type.Integer()) });
 export type KdfBody = Static<typeof KdfBody>;
@@ -23,12 +26,12 @@ export type KdfBody = Static<typeof KdfBody>;
 /** The KDF as the older bodies send it, at the top level. */
 const LegacyKdf = { kdf: Opt(Type.Integer()), kdfIterations: Opt(Type.Integer()), kdfMemory: Opt(Type.Integer()), kdfParallelism: Opt(Type.Integer()) };
 
-export const PreloginBody = Body({ email: Opt(Text(320)) });
+export const PreloginBody = Body({ email: Opt(Id(320)) });
 
 const KeyPair = Body({ publicKey: Opt(Text(4000)), encryptedPrivateKey: Opt(Text()) });
 
 export const RegisterBody = Body({
-  email: Opt(Text(320)),
+  email: Opt(Id(320)),
   name: Opt(Text(1000)),
   masterPasswordHash: Opt(Text(200)),
   masterPasswordAuthentication: Opt(Body({ masterPasswordAuthenticationHash: Opt(Text(200)), salt: Opt(Text(320)), kdf: Opt(KdfBody) })),
@@ -45,17 +48,17 @@ export type RegisterBody = Static<typeof RegisterBody>;
 
 /** The OAuth token request, form-encoded; field names arrive lower-cased (clients mix their case). */
 export const TokenForm = Body({
-  grant_type: Opt(Text(100)),
-  username: Opt(Text(320)),
+  grant_type: Opt(Id(100)),
+  username: Opt(Id(320)),
   password: Opt(Text(1024)),
   refresh_token: Opt(Text()),
-  client_id: Opt(Text()),
-  deviceidentifier: Opt(Text(200)),
-  device_identifier: Opt(Text(200)),
+  client_id: Opt(Id(100)),
+  deviceidentifier: Opt(Id(200)),
+  device_identifier: Opt(Id(200)),
   devicetype: Opt(Type.Union([Text(20), Type.Number()])),
   device_type: Opt(Type.Union([Text(20), Type.Number()])),
-  devicename: Opt(Text(1000)),
-  device_name: Opt(Text(1000)),
+  devicename: Opt(Id(1000)),
+  device_name: Opt(Id(1000)),
   twofactortoken: Opt(Text(200)),
   twofactorprovider: Opt(Type.Union([Text(20), Type.Number()])),
   twofactorremember: Opt(Type.Union([Text(20), Type.Number(), Type.Boolean()])),
@@ -75,7 +78,7 @@ export const PasswordChangeBody = Body({
 });
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
 
-export const UserKeyIdBody = Body({ userKeyId: Opt(Text(100)) });
+export const UserKeyIdBody = Body({ userKeyId: Opt(Id(100)) });
 
 /**
  * A cipher as the clients send it. Its type data (login, card, …) is checked field by field by

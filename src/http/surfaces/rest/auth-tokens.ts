@@ -1,5 +1,6 @@
 /** SelfPrivacy's `/auth/tokens`: the caller's device tokens. */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import { need } from '../../../auth/policy.js';
 import { deleteDevice, listDevices, refreshDevice } from '../../../features/credentials/service.js';
 import { badRequest } from '../../../kernel/errors.js';
@@ -7,7 +8,7 @@ import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 
 /** The app names the device `token_name`; older scripts sent `token`. */
-const DeleteBody = Type.Object({ token_name: Type.Optional(Type.String({ maxLength: 200 })), token: Type.Optional(Type.String({ maxLength: 200 })) });
+const DeleteBody = Type.Object({ token_name: Type.Optional(Line({ maxLength: 200 })), token: Type.Optional(Type.String({ maxLength: 200 })) });
 
 export function deviceTokenRoutes(hearth: Hearth): RouteDef[] {
   return [

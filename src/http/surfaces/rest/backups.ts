@@ -1,16 +1,17 @@
 /** SelfPrivacy's `/services/restic/…` backup routes, at its paths and with its status codes. */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import { need } from '../../../auth/policy.js';
 import { backupStatus, configureRepository, createBackup, listSnapshots, restoreSnapshot } from '../../../features/backups/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 
 const B2Body = Type.Object({
-  accountId: Type.String({ maxLength: 64 }),
+  accountId: Line({ maxLength: 64 }),
   accountKey: Type.String({ maxLength: 200 }),
-  bucket: Type.String({ maxLength: 50 }),
+  bucket: Line({ maxLength: 50 }),
 });
-const RestoreBody = Type.Object({ backupId: Type.String({ maxLength: 64 }) });
+const RestoreBody = Type.Object({ backupId: Line({ maxLength: 64 }) });
 
 export function backupRoutes(hearth: Hearth): RouteDef[] {
   const maintainer = need('maintainer');

@@ -1,5 +1,6 @@
 /** SelfPrivacy's `/auth/new_device`: a pairing phrase, and a new device trading it for a token. */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import { need, needMinting, PUBLIC } from '../../../auth/policy.js';
 import { authorizeDevice, cancelPairing, newPairing } from '../../../features/pairing/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
@@ -8,7 +9,7 @@ import { route, type AuthedRequest, type CheckedRequest, type RouteDef } from '.
 
 export const PhraseBody = Type.Object({
   token: Type.String({ maxLength: 400, description: 'the phrase, as its words separated by spaces' }),
-  device: Type.String({ maxLength: 200, description: 'a name for the new device' }),
+  device: Line({ maxLength: 200, description: 'a name for the new device' }),
 });
 
 export function newDeviceRoutes(hearth: Hearth): RouteDef[] {

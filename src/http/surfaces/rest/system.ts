@@ -1,5 +1,6 @@
 /** SelfPrivacy's `/system` routes (time zone, automatic upgrades, versions) and `/services/mailserver/dkim`. */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import { need } from '../../../auth/policy.js';
 import { dkimRecord } from '../../../features/mail/service.js';
 import { getAutoUpgrade, getTimezone, setAutoUpgrade, setTimezone, startHostAction, systemVersion } from '../../../features/system/service.js';
@@ -7,7 +8,7 @@ import type { HostAction } from '../../../host/index.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type AuthedRequest, type RouteDef } from '../../surface.js';
 
-const TimezoneBody = Type.Object({ timezone: Type.String({ maxLength: 100 }) });
+const TimezoneBody = Type.Object({ timezone: Line({ maxLength: 100 }) });
 const AutoUpgradeBody = Type.Object({ enable: Type.Optional(Type.Boolean()), allowReboot: Type.Optional(Type.Boolean()) });
 
 /** SelfPrivacy's paths of the host actions. */

@@ -1,5 +1,6 @@
 /** SelfPrivacy's `/users`: the server's accounts. */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import type { FastifyReply } from 'fastify';
 import { need, needMinting } from '../../../auth/policy.js';
 import { createAccount, deleteAccount, listAccounts } from '../../../features/accounts/service.js';
@@ -7,7 +8,7 @@ import { adoptForOwner } from '../../../features/credentials/service.js';
 import type { Hearth } from '../../../kernel/hearth.js';
 import { route, type CheckedRequest, type RouteDef } from '../../surface.js';
 
-const CreateBody = Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }) });
+const CreateBody = Type.Object({ username: Line({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }) });
 const ListQuery = Type.Object({ withMainUser: Type.Optional(Type.String({ description: '`true`: the owner too, first' })) });
 
 export function userRoutes(hearth: Hearth): RouteDef[] {

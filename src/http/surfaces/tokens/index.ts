@@ -6,6 +6,7 @@
  * `{"error": message, "code": code}`.
  */
 import { Type } from '@sinclair/typebox';
+import { Line } from '../../../api/schemas.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { need, PUBLIC } from '../../../auth/policy.js';
 import { ROLES } from '../../../auth/roles.js';
@@ -30,9 +31,9 @@ export const TOKENS: SurfaceDescriptor = {
 
 const TokenRequest = Type.Object(
   {
-    role: Type.Optional(Type.String({ description: `one of ${ROLES.join(', ')}` })),
+    role: Type.Optional(Line({ description: `one of ${ROLES.join(', ')}` })),
     expiry: Type.Optional(Type.Integer({ description: 'lifetime in seconds (cut to [security] max_token_ttl)' })),
-    label: Type.Optional(Type.String({ description: 'what it is for (a refresh keeps the old one unless given)', maxLength: 100 })),
+    label: Type.Optional(Line({ description: 'what it is for (a refresh keeps the old one unless given)', maxLength: 100 })),
   },
   { additionalProperties: false },
 );
