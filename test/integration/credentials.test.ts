@@ -83,7 +83,7 @@ describe('compiledOnce', () => {
       assert.deepEqual(await byNumber(store, 1), [{ n: 1 }]);
       assert.deepEqual(await byNumber(store, 2), [{ n: 2 }]);
       const hidden = compiledOnce((db, n: number) => db.selectNoFrom((eb) => [eb.val(n).as('n'), eb.val('x').as('x')]));
-      await assert.rejects(hidden(store, 1), /parameters must be its arguments/);
+      await assert.rejects(async () => hidden(store, 1), /parameters must be its arguments/);
     } finally {
       await store.close();
     }

@@ -35,7 +35,15 @@ export async function insert(db: Db, row: CredentialRow): Promise<void> {
   await db.insertInto('credentials').values(row).execute();
 }
 
-export async function touch(db: Db, id: string, fields: { last_used_at: number; expires_at?: number }): Promise<void> {
+export type PrincipalRow = NonNullable<Awaited<ReturnType<typeof byTokenHash.first>>>;
+
+/** A credential's last use, and a session's new idle expiry. */
+export interface Touch {
+  last_used_at: number;
+  expires_at?: number;
+}
+
+export async function touch(db: Db, id: string, fields: Touch): Promise<void> {
   await db.updateTable('credentials').set(fields).where('id', '=', id).execute();
 }
 

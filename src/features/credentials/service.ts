@@ -2,7 +2,7 @@
  * Stored credentials: login sessions (Bitmask's local session token, sent as
  * `Authorization: Token base64(user:token)`) and named device tokens (SelfPrivacy's, sent as
  * `Authorization: Bearer`). The store keeps only each token's SHA-256; a lookup is one indexed
- * read, and nothing is cached, so a revoked credential stops working at once.
+ * read of a prepared statement, and nothing is cached, so a revoked credential stops working at once.
  */
 import { ownAccount, ownScope } from '../../auth/ownership.js';
 import { checkNewPassword, hashPassword } from '../../auth/passwords.js';
@@ -11,7 +11,7 @@ import { isRole, ROLES, type Role } from '../../auth/roles.js';
 import { newId, randomSecret, tokenHash } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import { isoOrNull, type Db } from '../../store/db.js';
+import { isoOrNull, then, type Db, type MaybePromise } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { prepareRekey } from '../keys/service.js';
@@ -27,13 +27,20 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 const lowerRole = (a: Role, b: Role): Role => (ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b);
 
+export type StoredPrincipal = Principal & { csrfHash: string | null };
+
 /**
  * The principal behind a stored token, or null if no live credential has this hash. The role
- * is the credential's, capped by the account's role now (a demotion takes effect at once).
+ * is the credential's, capped by the account's role now (a demotion takes effect at once). One
+ * prepared read, answered synchronously on SQLite: nothing is cached, so a revoked credential,
+ * an ended session or a changed password (which revokes) is refused on the very next request.
  */
-export async function principalForToken(h: Hearth, kind: 'session' | 'device', token: string): Promise<(Principal & { csrfHash: string | null }) | null> {
+export function principalForToken(h: Hearth, kind: 'session' | 'device', token: string): MaybePromise<StoredPrincipal | null> {
+  return then(repo.byTokenHash.first(h.store, tokenHash(token)), (row) => principalOfRow(h, kind, row));
+}
+
+function principalOfRow(h: Hearth, kind: 'session' | 'device', row: repo.PrincipalRow | undefined): StoredPrincipal | null {
   const now = h.clock.now();
-  const [row] = await repo.byTokenHash(h.store, tokenHash(token));
   if (!row || row.kind !== kind) return null;
   if (row.account_id !== null && row.username === null) return null; // its account is gone
   if ((row.expires_at !== null && row.expires_at <= now) || (row.max_expires_at !== null && row.max_expires_at <= now)) return null;
@@ -42,11 +49,7 @@ export async function principalForToken(h: Hearth, kind: 'session' | 'device', t
   // Sessions slide (mox: each use extends them); every credential records its last use, coarsely.
   if (row.last_used_at === null || now - row.last_used_at >= TOUCH_INTERVAL_MS) {
     const idle = h.config.accounts.session_idle_timeout * 1000;
-    await repo.touch(
-      h.store.db,
-      row.id,
-      kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now },
-    );
+    touchLater(h, row.id, kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now });
   }
   const role = row.account_role && isRole(row.account_role) ? lowerRole(row.role, row.account_role) : row.role;
   return {
@@ -56,6 +59,47 @@ export async function principalForToken(h: Hearth, kind: 'session' | 'device', t
     owner: row.account_id === null ? true : row.owner === 1,
     csrfHash: row.csrf_hash,
   };
+}
+
+interface Touches {
+  /** Written at the next turn of the event loop, in one transaction. */
+  pending: Map<string, repo.Touch>;
+  /** When each credential was last queued here: one write per credential per interval, however many requests see the old value meanwhile. */
+  queued: Map<string, number>;
+  scheduled: boolean;
+}
+const touches = new WeakMap<Hearth, Touches>();
+
+/**
+ * Records a credential's use after the answer, batched: a request never waits for (or pays for) a
+ * write. A touch lost to a stop or a failed write costs only the last-used time's precision.
+ */
+function touchLater(h: Hearth, id: string, fields: repo.Touch): void {
+  let t = touches.get(h);
+  if (!t) touches.set(h, (t = { pending: new Map(), queued: new Map(), scheduled: false }));
+  const last = t.queued.get(id);
+  if (last !== undefined && fields.last_used_at - last < TOUCH_INTERVAL_MS) return;
+  t.queued.set(id, fields.last_used_at);
+  t.pending.set(id, fields);
+  if (t.scheduled) return;
+  t.scheduled = true;
+  const batch = t;
+  setImmediate(() => {
+    batch.scheduled = false;
+    const rows = [...batch.pending];
+    batch.pending.clear();
+    const now = h.clock.now();
+    for (const [queuedId, at] of batch.queued) if (now - at >= TOUCH_INTERVAL_MS) batch.queued.delete(queuedId);
+    h.store.db
+      .transaction()
+      .execute(async (tx) => {
+        for (const [rowId, f] of rows) await repo.touch(tx, rowId, f);
+      })
+      .catch(() => {
+        // The store is closing or busy: the next use records it.
+        for (const [rowId] of rows) batch.queued.delete(rowId);
+      });
+  });
 }
 
 /**
