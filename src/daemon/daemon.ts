@@ -105,9 +105,7 @@ export class Daemon {
     // ISO times, so a person reading the JSON need not convert epochs (main.ts makes them human on a terminal).
     // Written asynchronously (lines written while one write is under way go out together in the
     // next), so a request never waits for its log line; pino flushes what is left on exit.
-    this.log =
-      opts.logger ??
-      pino({ level: config.log.level, base: { pid: process.pid }, timestamp: isoTime }, pino.destination({ dest: 1, sync: false }));
+    this.log = opts.logger ?? pino({ level: config.log.level, base: { pid: process.pid }, timestamp: isoTime }, pino.destination({ dest: 1, sync: false }));
     this.hearth = new Hearth({
       config,
       home,
