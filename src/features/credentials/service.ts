@@ -39,67 +39,43 @@ export function principalForToken(h: Hearth, kind: 'session' | 'device', token: 
   return then(repo.byTokenHash.first(h.store, tokenHash(token)), (row) => principalOfRow(h, kind, row));
 }
 
-function principalOfRow(h: Hearth, kind: 'session' | 'device', row: repo.PrincipalRow | undefined): StoredPrincipal | null {
+function principalOfRow(h: Hearth, kind: 'session' | 'device', row: repo.PrincipalRow | undefined): MaybePromise<StoredPrincipal | null> {
   const now = h.clock.now();
   if (!row || row.kind !== kind) return null;
   if (row.account_id !== null && row.username === null) return null; // its account is gone
   if ((row.expires_at !== null && row.expires_at <= now) || (row.max_expires_at !== null && row.max_expires_at <= now)) return null;
   if (!isRole(row.role)) return null;
-
-  // Sessions slide (mox: each use extends them); every credential records its last use, coarsely.
-  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_INTERVAL_MS) {
-    const idle = h.config.accounts.session_idle_timeout * 1000;
-    touchLater(h, row.id, kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now });
-  }
   const role = row.account_role && isRole(row.account_role) ? lowerRole(row.role, row.account_role) : row.role;
-  return {
+  const principal: StoredPrincipal = {
     credential: { kind, id: row.id },
     account: row.account_id ? { id: row.account_id, username: row.username! } : null,
     role,
     owner: row.account_id === null ? true : row.owner === 1,
     csrfHash: row.csrf_hash,
   };
+  // Sessions slide (mox: each use extends them); every credential records its last use, coarsely:
+  // a write at most once a minute per credential, never one per request.
+  if (row.last_used_at !== null && now - row.last_used_at < TOUCH_INTERVAL_MS) return principal;
+  const idle = h.config.accounts.session_idle_timeout * 1000;
+  const fields = kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now };
+  return touchOnce(h, row.id, fields).then(() => principal);
 }
 
-interface Touches {
-  /** Written at the next turn of the event loop, in one transaction. */
-  pending: Map<string, repo.Touch>;
-  /** When each credential was last queued here: one write per credential per interval, however many requests see the old value meanwhile. */
-  queued: Map<string, number>;
-  scheduled: boolean;
-}
-const touches = new WeakMap<Hearth, Touches>();
+const touching = new WeakMap<Hearth, Map<string, Promise<void>>>();
 
 /**
- * Records a credential's use after the answer, batched: a request never waits for (or pays for) a
- * write. A touch lost to a stop or a failed write costs only the last-used time's precision.
+ * Records a credential's use. Requests that see the same old value while its write is under way
+ * wait for that one write rather than each making their own.
  */
-function touchLater(h: Hearth, id: string, fields: repo.Touch): void {
-  let t = touches.get(h);
-  if (!t) touches.set(h, (t = { pending: new Map(), queued: new Map(), scheduled: false }));
-  const last = t.queued.get(id);
-  if (last !== undefined && fields.last_used_at - last < TOUCH_INTERVAL_MS) return;
-  t.queued.set(id, fields.last_used_at);
-  t.pending.set(id, fields);
-  if (t.scheduled) return;
-  t.scheduled = true;
-  const batch = t;
-  setImmediate(() => {
-    batch.scheduled = false;
-    const rows = [...batch.pending];
-    batch.pending.clear();
-    const now = h.clock.now();
-    for (const [queuedId, at] of batch.queued) if (now - at >= TOUCH_INTERVAL_MS) batch.queued.delete(queuedId);
-    h.store.db
-      .transaction()
-      .execute(async (tx) => {
-        for (const [rowId, f] of rows) await repo.touch(tx, rowId, f);
-      })
-      .catch(() => {
-        // The store is closing or busy: the next use records it.
-        for (const [rowId] of rows) batch.queued.delete(rowId);
-      });
-  });
+function touchOnce(h: Hearth, id: string, fields: repo.Touch): Promise<void> {
+  let inFlight = touching.get(h);
+  if (!inFlight) touching.set(h, (inFlight = new Map()));
+  let write = inFlight.get(id);
+  if (!write) {
+    write = repo.touch(h.store.db, id, fields).finally(() => inFlight.delete(id));
+    inFlight.set(id, write);
+  }
+  return write;
 }
 
 /**
