@@ -1,5 +1,5 @@
 /** The `credentials` table: login sessions and device tokens, each kept as its token's SHA-256. */
-import type { Db } from '../../store/db.js';
+import type { Db, Store } from '../../store/db.js';
 import { compiledOnce, ownedBy } from '../../store/db.js';
 import type { Insertable } from 'kysely';
 import type { CredentialsTable } from '../../store/schema.js';
@@ -132,8 +132,15 @@ export async function deviceByName(db: Db, accountId: string | null, name: strin
   return ownedBy(db.selectFrom('credentials').select('id').where('kind', '=', 'device').where('name', '=', name), accountId).executeTakeFirst();
 }
 
-export async function devices(db: Db, accountId: string | null) {
-  return ownedBy(db.selectFrom('credentials').select(['id', 'name', 'created_at', 'last_used_at', 'role']).where('kind', '=', 'device'), accountId)
-    .orderBy('created_at')
-    .execute();
+const deviceColumns = ['id', 'name', 'created_at', 'last_used_at', 'role'] as const;
+/** An account's devices, oldest first: SelfPrivacy's app asks for them often, so compiled once and read as committed. */
+const accountDevices = compiledOnce((db, accountId: string) =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', 'device').where('account_id', '=', accountId).orderBy('created_at'),
+);
+const ownerDevices = compiledOnce((db) =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', 'device').where('account_id', 'is', null).orderBy('created_at'),
+);
+
+export function devices(store: Store, accountId: string | null) {
+  return accountId === null ? ownerDevices(store) : accountDevices(store, accountId);
 }

@@ -360,7 +360,7 @@ export interface DeviceView {
 
 /** The caller's devices (SelfPrivacy's GET /auth/tokens): never the tokens themselves. */
 export async function listDevices(h: Hearth, principal: Principal): Promise<DeviceView[]> {
-  const rows = await repo.devices(h.store.db, ownScope(principal));
+  const rows = await repo.devices(h.store, ownScope(principal));
   return rows.map((r) => ({
     name: r.name ?? '',
     date: new Date(r.created_at).toISOString(),
