@@ -134,13 +134,13 @@ export async function deviceByName(db: Db, accountId: string | null, name: strin
 
 const deviceColumns = ['id', 'name', 'created_at', 'last_used_at', 'role'] as const;
 /** An account's devices, oldest first: SelfPrivacy's app asks for them often, so compiled once and read as committed. */
-const accountDevices = compiledOnce((db, accountId: string) =>
-  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', 'device').where('account_id', '=', accountId).orderBy('created_at'),
+const accountDevices = compiledOnce((db, kind: 'device', accountId: string) =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', kind).where('account_id', '=', accountId).orderBy('created_at'),
 );
-const ownerDevices = compiledOnce((db) =>
-  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', 'device').where('account_id', 'is', null).orderBy('created_at'),
+const ownerDevices = compiledOnce((db, kind: 'device') =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', kind).where('account_id', 'is', null).orderBy('created_at'),
 );
 
 export function devices(store: Store, accountId: string | null) {
-  return accountId === null ? ownerDevices(store) : accountDevices(store, accountId);
+  return accountId === null ? ownerDevices(store, 'device') : accountDevices(store, 'device', accountId);
 }
