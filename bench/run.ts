@@ -258,7 +258,7 @@ async function soak(floorUrl: string): Promise<Record<string, Figure>> {
     ],
     [
       'sync: vault /api/sync (200 ciphers)',
-      16,
+      6,
       { url: `${d.url}/bitwarden/api/sync?excludeDomains=true`, method: 'GET', headers: { authorization: `Bearer ${alice.access}` } },
     ],
   ];
