@@ -74,6 +74,20 @@ function urlOf(scheme: 'http' | 'https', addr: AddressInfo): string {
   return `${scheme}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 }
 
+let isoSecond = -1;
+let isoPrefix = '';
+/** pino's isoTime, with the date and time to the second made once a second: every request's log line pays for it. */
+export function isoTime(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const ms = now - second * 1000;
+  return `,"time":"${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 export class Daemon {
   readonly hearth: Hearth;
   readonly log: Logger;
@@ -92,7 +106,9 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const { config, home } = opts.loaded;
     // ISO times, so a person reading the JSON need not convert epochs (main.ts makes them human on a terminal).
-    this.log = opts.logger ?? pino({ level: config.log.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+    // Written asynchronously (lines written while one write is under way go out together in the
+    // next), so a request never waits for its log line; pino flushes what is left on exit.
+    this.log = opts.logger ?? pino({ level: config.log.level, base: { pid: process.pid }, timestamp: isoTime }, pino.destination({ dest: 1, sync: false }));
     this.hearth = new Hearth({
       config,
       home,

@@ -15,6 +15,7 @@ import { principalForRoleToken, ROLE_TOKEN_PREFIX } from '../features/role-token
 import { principalForVaultToken } from '../features/vault/service.js';
 import { HearthError } from '../kernel/errors.js';
 import type { Hearth } from '../kernel/hearth.js';
+import { then } from '../store/db.js';
 
 const parseCookies = (header: string): Record<string, string | undefined> => fastifyCookie.parse(header);
 
@@ -82,12 +83,12 @@ export function authorization(headers: Headers, scheme: string): string | null {
 
 /** Bitmask's local session token: `Authorization: Token base64(username:token)`. */
 export function sessionTokenResolver(hearth: Hearth): Resolver {
-  return async (headers) => {
+  const bad = () => new HearthError('user:badAuth', 'the session token is wrong or has expired; log in again with bonafide/user/authenticate');
+  return (headers) => {
     const value = authorization(headers, 'token');
     if (value === null) return null;
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.lastIndexOf(':');
-    const bad = () => new HearthError('user:badAuth', 'the session token is wrong or has expired; log in again with bonafide/user/authenticate');
     if (colon <= 0) throw bad();
     let user: string;
     try {
@@ -95,25 +96,29 @@ export function sessionTokenResolver(hearth: Hearth): Resolver {
     } catch {
       throw bad();
     }
-    const principal = await principalForToken(hearth, 'session', decoded.slice(colon + 1));
-    // A console session (it has a CSRF token) is used only with it, through its cookie.
-    if (!principal || principal.account?.username !== user || principal.csrfHash !== null) throw bad();
-    const { csrfHash: _, ...rest } = principal;
-    return rest;
+    return then(principalForToken(hearth, 'session', decoded.slice(colon + 1)), (principal) => {
+      // A console session (it has a CSRF token) is used only with it, through its cookie.
+      if (!principal || principal.account?.username !== user || principal.csrfHash !== null) throw bad();
+      const { csrfHash: _, ...rest } = principal;
+      return rest;
+    });
   };
 }
 
 /** `Authorization: Bearer hd_…` (a device token) or `Bearer hr_…` (a role token). */
 export function bearerResolver(hearth: Hearth): Resolver {
-  return async (headers) => {
+  return (headers) => {
     const value = authorization(headers, 'bearer');
     if (value === null) return null;
     if (value.startsWith(ROLE_TOKEN_PREFIX)) return principalForRoleToken(hearth, value);
-    const principal = value.startsWith(DEVICE_TOKEN_PREFIX) ? await principalForToken(hearth, 'device', value) : null;
-    if (!principal) throw new HearthError('user:badAuth', 'the Bearer token is not a valid device or role token here');
-    return principal;
+    if (!value.startsWith(DEVICE_TOKEN_PREFIX)) throw badBearer();
+    return then(principalForToken(hearth, 'device', value), (principal) => {
+      if (!principal) throw badBearer();
+      return principal;
+    });
   };
 }
+const badBearer = () => new HearthError('user:badAuth', 'the Bearer token is not a valid device or role token here');
 
 /**
  * The console's session (mox's webauth): the `hearth_session` cookie (`__Host-hearth_session`
@@ -122,7 +127,7 @@ export function bearerResolver(hearth: Hearth): Resolver {
  * token that is not this session's (compared in constant time, by hash) → user:badAuth.
  */
 export function cookieResolver(hearth: Hearth): Resolver {
-  return async (headers, facts) => {
+  return (headers, facts) => {
     const header = headers.cookie;
     if (typeof header !== 'string') return null;
     const name = cookieName(SESSION_COOKIE, facts.https);
@@ -132,13 +137,14 @@ export function cookieResolver(hearth: Hearth): Resolver {
     if (typeof csrf !== 'string' || csrf === '') {
       throw new HearthError('user:noAuth', `console calls carry the session's CSRF token in the X-Hearth-CSRF header; log in again to get one`);
     }
-    const principal = await principalForToken(hearth, 'session', token);
-    if (!principal) throw new HearthError('user:badAuth', 'the session has expired or was ended; log in again');
-    const { csrfHash, ...rest } = principal;
-    if (csrfHash === null || !digestsEqual(Buffer.from(tokenHash(csrf), 'utf8'), Buffer.from(csrfHash, 'utf8'))) {
-      throw new HearthError('user:badAuth', "the X-Hearth-CSRF token is not this session's; log in again");
-    }
-    return rest;
+    return then(principalForToken(hearth, 'session', token), (principal) => {
+      if (!principal) throw new HearthError('user:badAuth', 'the session has expired or was ended; log in again');
+      const { csrfHash, ...rest } = principal;
+      if (csrfHash === null || !digestsEqual(Buffer.from(tokenHash(csrf), 'utf8'), Buffer.from(csrfHash, 'utf8'))) {
+        throw new HearthError('user:badAuth', "the X-Hearth-CSRF token is not this session's; log in again");
+      }
+      return rest;
+    });
   };
 }
 

@@ -43,6 +43,9 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request, written below, with no secrets in it.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino's child() serializes its bindings each time): the few
+    // lines written about a request carry its id themselves.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: config.server.body_limit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -152,6 +155,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     hearth.requests.add(surface);
     req.log.info(
       {
+        reqId: req.id,
         surface,
         method: req.method,
         route: req.routeOptions.url ?? null,
@@ -166,7 +170,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
 
   app.setErrorHandler((err, req, reply) => {
     const e = toHearthError(err, req.routeOptions.bodyLimit ?? config.server.body_limit);
-    if (e.code === 'internal') req.log.error({ err }, 'unexpected error');
+    if (e.code === 'internal') req.log.error({ reqId: req.id, err }, 'unexpected error');
     const retryAfter = e.details?.retryAfter;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;

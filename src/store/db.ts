@@ -2,7 +2,7 @@
  * The store: one schema over the embedded SQLite file (default) or PostgreSQL, through Kysely.
  * Drivers are loaded only for the kind in use, so the SQLite default never loads `pg`.
  */
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery } from 'kysely';
 import { ConfigError, inHome } from '../kernel/config.js';
 import type { Database } from './schema.js';
 
@@ -20,18 +20,29 @@ export const isoOrNull = (ms: number | null): string | null => (ms === null ? nu
 
 export type StoreKind = 'sqlite' | 'postgres';
 
+/** A value now or later: SQLite answers the per-request reads synchronously, PostgreSQL with a promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `f(value)` now if `value` is here, else once it is: keeps a synchronous path free of promises. */
+export function then<T, R>(value: MaybePromise<T>, f: (v: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
 export interface Store {
   kind: StoreKind;
   /** Where it lives, safe to show (no password). */
   location: string;
   db: Kysely<Database>;
   /**
-   * Runs one read-only statement outside any transaction, seeing committed rows only: the path
-   * for the lookups every request makes. SQLite: a second, read-only connection (WAL lets it
-   * read while the writer writes), run synchronously with no queue behind Kysely's one
-   * connection. PostgreSQL: the pool.
+   * Runs one read-only statement, kept prepared, outside any transaction, seeing committed rows
+   * only: the path for the lookups every request makes. SQLite: a second, read-only connection
+   * (WAL lets it read while the writer writes), answering synchronously — no promise, no queue
+   * behind Kysely's one connection. PostgreSQL: one round trip on the pool, as a named prepared
+   * statement (parsed and planned once per connection).
    */
-  read<O>(sqlText: string, params: readonly unknown[]): Promise<O[]>;
+  read<O>(sqlText: string, params: readonly unknown[]): MaybePromise<O[]>;
+  /** The first row of `read`, or undefined. */
+  readFirst<O>(sqlText: string, params: readonly unknown[]): MaybePromise<O | undefined>;
   /** SQLite: how long a statement waits for another process's lock (no-op on PostgreSQL). */
   setBusyTimeout(ms: number): void;
   close(): Promise<void>;
@@ -75,7 +86,7 @@ const STATEMENT_CACHE_SIZE = 256;
  * share: Kysely runs one query at a time on the connection, and SQLite re-prepares a statement
  * by itself when the schema changes under it.
  */
-function withStatementCache(file: import('better-sqlite3').Database): SqliteDatabase {
+function withStatementCache(file: import('better-sqlite3').Database): { close(): void; prepare(sqlText: string): import('better-sqlite3').Statement } {
   const statements = new Map<string, ReturnType<typeof file.prepare>>();
   return {
     close: () => file.close(),
@@ -118,17 +129,23 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     let busyMs = opts.busyTimeoutMs ?? 1000;
     let readerFile: import('better-sqlite3').Database | null = null;
     let reader: ReturnType<typeof withStatementCache> | null = null;
+    const readerStatement = (sqlText: string) => {
+      // Opened on first use: by then migrations have made the file and its WAL.
+      if (!reader) {
+        readerFile = new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
+        reader = withStatementCache(readerFile);
+      }
+      return reader.prepare(sqlText);
+    };
     return {
       kind: 'sqlite',
       location: t.target,
       db,
-      async read<O>(sqlText: string, params: readonly unknown[]) {
-        // Opened on first use: by then migrations have made the file and its WAL.
-        if (!reader) {
-          readerFile = new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
-          reader = withStatementCache(readerFile);
-        }
-        return reader.prepare(sqlText).all(params) as O[];
+      read<O>(sqlText: string, params: readonly unknown[]) {
+        return readerStatement(sqlText).all(params) as O[];
+      },
+      readFirst<O>(sqlText: string, params: readonly unknown[]) {
+        return readerStatement(sqlText).get(params) as O | undefined;
       },
       setBusyTimeout: (ms: number) => {
         busyMs = Math.floor(ms);
@@ -146,6 +163,13 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
   const pool = new pg.Pool({ connectionString: t.target, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {}); // an idle client's broken connection is replaced on next use
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Statement names by SQL text: each connection parses and plans a statement once, on its first use there.
+  const names = new Map<string, string>();
+  const prepared = (text: string, params: readonly unknown[]) => {
+    let name = names.get(text);
+    if (name === undefined) names.set(text, (name = `hearth_read_${names.size + 1}`));
+    return { name, text, values: params as unknown[] };
+  };
   // Fail now, not on the first request, when the server does not answer.
   await sql`select 1`.execute(db).catch(async (err) => {
     await db.destroy();
@@ -155,7 +179,8 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     kind: 'postgres',
     location: redactUrl(t.target),
     db,
-    read: async <O>(sqlText: string, params: readonly unknown[]) => (await db.executeQuery<O>(CompiledQuery.raw(sqlText, [...params]))).rows,
+    read: async <O>(sqlText: string, params: readonly unknown[]) => (await pool.query(prepared(sqlText, params))).rows as O[],
+    readFirst: async <O>(sqlText: string, params: readonly unknown[]) => (await pool.query(prepared(sqlText, params))).rows[0] as O | undefined,
     setBusyTimeout: () => {},
     close: () => db.destroy(),
   };
@@ -168,7 +193,7 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
  */
 export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database>, ...params: P) => { compile(): CompiledQuery<O> }) {
   const texts = new WeakMap<Store, string>();
-  return async (store: Store, ...params: P): Promise<O[]> => {
+  const textFor = (store: Store, params: P): string => {
     let text = texts.get(store);
     if (text === undefined) {
       const compiled = build(store.db, ...params).compile();
@@ -178,8 +203,12 @@ export function compiledOnce<P extends unknown[], O>(build: (db: Kysely<Database
       text = compiled.sql;
       texts.set(store, text);
     }
-    return store.read<O>(text, params);
+    return text;
   };
+  const all = (store: Store, ...params: P): MaybePromise<O[]> => store.read<O>(textFor(store, params), params);
+  /** The first row only (the statement should ask for one: by a unique key). */
+  all.first = (store: Store, ...params: P): MaybePromise<O | undefined> => store.readFirst<O>(textFor(store, params), params);
+  return all;
 }
 
 /**

@@ -5,7 +5,8 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { compiledOnce, openStore, storeTarget } from '../../src/store/db.js';
-import { bearer, call, type InProcessDaemon, sessionAuth, setupCode, tempHome } from '../support/helpers.js';
+import { bearer, call, type InProcessDaemon, sessionAuth, setupCode, startInProcess, tempHome } from '../support/helpers.js';
+import { pgSchema, pgSkip } from '../support/pg.js';
 import { forEachStore, type FreshStore } from '../support/stores.js';
 
 const DELETE_DEVICE = "delete from credentials where kind = 'device' and name = 'tablet'";
@@ -83,7 +84,7 @@ describe('compiledOnce', () => {
       assert.deepEqual(await byNumber(store, 1), [{ n: 1 }]);
       assert.deepEqual(await byNumber(store, 2), [{ n: 2 }]);
       const hidden = compiledOnce((db, n: number) => db.selectNoFrom((eb) => [eb.val(n).as('n'), eb.val('x').as('x')]));
-      await assert.rejects(hidden(store, 1), /parameters must be its arguments/);
+      await assert.rejects(async () => hidden(store, 1), /parameters must be its arguments/);
     } finally {
       await store.close();
     }
@@ -114,4 +115,46 @@ describe('compiledOnce', () => {
       }
     });
   });
+});
+
+describe('stored credentials across replicas', async () => {
+  const skip = await pgSkip();
+  it(
+    'two replicas on one PostgreSQL store: a revoked device, an ended session, a changed password are refused by the other on the next call',
+    { skip },
+    async () => {
+      const { url, drop } = await pgSchema();
+      const a = await startInProcess({ env: { HEARTH_STORE_URL: url } });
+      const b = await startInProcess({ env: { HEARTH_STORE_URL: url } });
+      try {
+        const pass = 'correct horse battery';
+        assert.equal((await call(a, 'bonafide/user/create', { username: 'alice', pass, setup_code: setupCode(a.home) }, { noToken: true })).status, 200);
+        const onB = (headers: Record<string, string>) => call({ url: b.url }, 'core/whoami', {}, { headers });
+        const login = async () =>
+          sessionAuth('alice', (await call(a, 'bonafide/user/authenticate', { username: 'alice', pass }, { noToken: true })).body.result.token);
+        const phrase = (await call(a, 'device/pair', {})).body.result.token as string;
+        const device = bearer((await call({ url: a.url }, '/auth/new_device/authorize', { token: phrase, device: 'phone' })).body.token as string);
+
+        assert.equal((await onB(device)).status, 200, "b accepts a's device token");
+        assert.equal((await call(a, 'device/revoke', { name: 'phone' })).status, 200);
+        assert.equal((await onB(device)).status, 401, 'b refuses it once a revoked it');
+
+        const ended = await login();
+        assert.equal((await onB(ended)).status, 200, "b accepts a's session");
+        assert.equal((await call({ url: a.url }, 'bonafide/user/logout', {}, { headers: ended })).status, 200);
+        assert.equal((await onB(ended)).status, 401, 'b refuses it once it was ended on a');
+
+        const changer = await login();
+        const other = await login();
+        assert.equal((await onB(other)).status, 200);
+        const changed = await call({ url: a.url }, 'bonafide/user/update', { oldpass: pass, newpass: 'another horse battery' }, { headers: changer });
+        assert.equal(changed.status, 200, JSON.stringify(changed.body));
+        assert.equal((await onB(other)).status, 401, 'b refuses the other session once the password changed on a');
+        assert.equal((await onB(changer)).status, 200, 'the session that changed it goes on');
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+        await drop();
+      }
+    },
+  );
 });

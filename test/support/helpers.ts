@@ -45,10 +45,18 @@ process.on('exit', () => {
 
 /** Starts a real hearthd on free loopback ports (HTTP and HTTPS); resolves once it listens. */
 export async function startDaemon(
-  opts: { home?: string; env?: Record<string, string>; toml?: string; /** stop keeping output once started (benchmarks) */ discardOutput?: boolean } = {},
+  opts: {
+    home?: string;
+    env?: Record<string, string>;
+    toml?: string;
+    /** stop keeping output once started (benchmarks) */
+    discardOutput?: boolean;
+    /** Node.js options before the script (profiling: --cpu-prof is not allowed in NODE_OPTIONS) */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<RunningDaemon> {
   const home = opts.home ?? tempHome(opts.toml);
-  const proc = spawn(process.execPath, [DAEMON_MAIN], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), DAEMON_MAIN], {
     env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

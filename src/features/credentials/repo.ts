@@ -1,5 +1,5 @@
 /** The `credentials` table: login sessions and device tokens, each kept as its token's SHA-256. */
-import type { Db } from '../../store/db.js';
+import type { Db, Store } from '../../store/db.js';
 import { compiledOnce, ownedBy } from '../../store/db.js';
 import type { Insertable } from 'kysely';
 import type { CredentialsTable } from '../../store/schema.js';
@@ -35,7 +35,15 @@ export async function insert(db: Db, row: CredentialRow): Promise<void> {
   await db.insertInto('credentials').values(row).execute();
 }
 
-export async function touch(db: Db, id: string, fields: { last_used_at: number; expires_at?: number }): Promise<void> {
+export type PrincipalRow = NonNullable<Awaited<ReturnType<typeof byTokenHash.first>>>;
+
+/** A credential's last use, and a session's new idle expiry. */
+export interface Touch {
+  last_used_at: number;
+  expires_at?: number;
+}
+
+export async function touch(db: Db, id: string, fields: Touch): Promise<void> {
   await db.updateTable('credentials').set(fields).where('id', '=', id).execute();
 }
 
@@ -124,8 +132,15 @@ export async function deviceByName(db: Db, accountId: string | null, name: strin
   return ownedBy(db.selectFrom('credentials').select('id').where('kind', '=', 'device').where('name', '=', name), accountId).executeTakeFirst();
 }
 
-export async function devices(db: Db, accountId: string | null) {
-  return ownedBy(db.selectFrom('credentials').select(['id', 'name', 'created_at', 'last_used_at', 'role']).where('kind', '=', 'device'), accountId)
-    .orderBy('created_at')
-    .execute();
+const deviceColumns = ['id', 'name', 'created_at', 'last_used_at', 'role'] as const;
+/** An account's devices, oldest first: SelfPrivacy's app asks for them often, so compiled once and read as committed. */
+const accountDevices = compiledOnce((db, kind: 'device', accountId: string) =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', kind).where('account_id', '=', accountId).orderBy('created_at'),
+);
+const ownerDevices = compiledOnce((db, kind: 'device') =>
+  db.selectFrom('credentials').select(deviceColumns).where('kind', '=', kind).where('account_id', 'is', null).orderBy('created_at'),
+);
+
+export function devices(store: Store, accountId: string | null) {
+  return accountId === null ? ownerDevices(store, 'device') : accountDevices(store, 'device', accountId);
 }

@@ -2,7 +2,7 @@
  * Stored credentials: login sessions (Bitmask's local session token, sent as
  * `Authorization: Token base64(user:token)`) and named device tokens (SelfPrivacy's, sent as
  * `Authorization: Bearer`). The store keeps only each token's SHA-256; a lookup is one indexed
- * read, and nothing is cached, so a revoked credential stops working at once.
+ * read of a prepared statement, and nothing is cached, so a revoked credential stops working at once.
  */
 import { ownAccount, ownScope } from '../../auth/ownership.js';
 import { checkNewPassword, hashPassword } from '../../auth/passwords.js';
@@ -11,7 +11,7 @@ import { isRole, ROLES, type Role } from '../../auth/roles.js';
 import { newId, randomSecret, tokenHash } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import { isoOrNull, type Db } from '../../store/db.js';
+import { isoOrNull, then, type Db, type MaybePromise } from '../../store/db.js';
 import { accountById, checkLogin, getAccount, normalizeUsername, setPasswordHash, targetAccount, type Account } from '../accounts/service.js';
 import { guarded, type From } from '../limits/service.js';
 import { prepareRekey } from '../keys/service.js';
@@ -27,35 +27,55 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 const lowerRole = (a: Role, b: Role): Role => (ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b);
 
+export type StoredPrincipal = Principal & { csrfHash: string | null };
+
 /**
  * The principal behind a stored token, or null if no live credential has this hash. The role
- * is the credential's, capped by the account's role now (a demotion takes effect at once).
+ * is the credential's, capped by the account's role now (a demotion takes effect at once). One
+ * prepared read, answered synchronously on SQLite: nothing is cached, so a revoked credential,
+ * an ended session or a changed password (which revokes) is refused on the very next request.
  */
-export async function principalForToken(h: Hearth, kind: 'session' | 'device', token: string): Promise<(Principal & { csrfHash: string | null }) | null> {
+export function principalForToken(h: Hearth, kind: 'session' | 'device', token: string): MaybePromise<StoredPrincipal | null> {
+  return then(repo.byTokenHash.first(h.store, tokenHash(token)), (row) => principalOfRow(h, kind, row));
+}
+
+function principalOfRow(h: Hearth, kind: 'session' | 'device', row: repo.PrincipalRow | undefined): MaybePromise<StoredPrincipal | null> {
   const now = h.clock.now();
-  const [row] = await repo.byTokenHash(h.store, tokenHash(token));
   if (!row || row.kind !== kind) return null;
   if (row.account_id !== null && row.username === null) return null; // its account is gone
   if ((row.expires_at !== null && row.expires_at <= now) || (row.max_expires_at !== null && row.max_expires_at <= now)) return null;
   if (!isRole(row.role)) return null;
-
-  // Sessions slide (mox: each use extends them); every credential records its last use, coarsely.
-  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_INTERVAL_MS) {
-    const idle = h.config.accounts.session_idle_timeout * 1000;
-    await repo.touch(
-      h.store.db,
-      row.id,
-      kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now },
-    );
-  }
   const role = row.account_role && isRole(row.account_role) ? lowerRole(row.role, row.account_role) : row.role;
-  return {
+  const principal: StoredPrincipal = {
     credential: { kind, id: row.id },
     account: row.account_id ? { id: row.account_id, username: row.username! } : null,
     role,
     owner: row.account_id === null ? true : row.owner === 1,
     csrfHash: row.csrf_hash,
   };
+  // Sessions slide (mox: each use extends them); every credential records its last use, coarsely:
+  // a write at most once a minute per credential, never one per request.
+  if (row.last_used_at !== null && now - row.last_used_at < TOUCH_INTERVAL_MS) return principal;
+  const idle = h.config.accounts.session_idle_timeout * 1000;
+  const fields = kind === 'session' ? { last_used_at: now, expires_at: Math.min(now + idle, row.max_expires_at ?? Infinity) } : { last_used_at: now };
+  return touchOnce(h, row.id, fields).then(() => principal);
+}
+
+const touching = new WeakMap<Hearth, Map<string, Promise<void>>>();
+
+/**
+ * Records a credential's use. Requests that see the same old value while its write is under way
+ * wait for that one write rather than each making their own.
+ */
+function touchOnce(h: Hearth, id: string, fields: repo.Touch): Promise<void> {
+  let inFlight = touching.get(h);
+  if (!inFlight) touching.set(h, (inFlight = new Map()));
+  let write = inFlight.get(id);
+  if (!write) {
+    write = repo.touch(h.store.db, id, fields).finally(() => inFlight.delete(id));
+    inFlight.set(id, write);
+  }
+  return write;
 }
 
 /**
@@ -340,7 +360,7 @@ export interface DeviceView {
 
 /** The caller's devices (SelfPrivacy's GET /auth/tokens): never the tokens themselves. */
 export async function listDevices(h: Hearth, principal: Principal): Promise<DeviceView[]> {
-  const rows = await repo.devices(h.store.db, ownScope(principal));
+  const rows = await repo.devices(h.store, ownScope(principal));
   return rows.map((r) => ({
     name: r.name ?? '',
     date: new Date(r.created_at).toISOString(),

@@ -13,6 +13,7 @@ import { isRole, ROLES, roleCovers, type Role } from '../../auth/roles.js';
 import { newId } from '../../auth/secrets.js';
 import { badRequest, HearthError, notFound } from '../../kernel/errors.js';
 import type { Hearth } from '../../kernel/hearth.js';
+import { then, type MaybePromise } from '../../store/db.js';
 import { guarded, type From } from '../limits/service.js';
 import * as repo from './repo.js';
 
@@ -61,17 +62,40 @@ function open(key: Buffer, token: string): Claims | null {
   }
 }
 
-/** The principal a role token stands for, or throws user:badAuth saying why it does not. */
-export async function principalForRoleToken(h: Hearth, token: string): Promise<Principal> {
-  const claims = open(h.roleTokenKey, token);
+/** Opened tokens by their text, per key: opening (AES-GCM, JSON) costs more than the store read beside it. */
+const opened = new WeakMap<Buffer, Map<string, Claims>>();
+const OPENED_MAX = 1000;
+
+/** `open`, remembered: a token's claims never change (whether it was revoked is asked of the store each time). */
+function openCached(key: Buffer, token: string): Claims | null {
+  let byToken = opened.get(key);
+  if (!byToken) opened.set(key, (byToken = new Map()));
+  const known = byToken.get(token);
+  if (known) return known;
+  const claims = open(key, token);
+  if (claims) {
+    if (byToken.size >= OPENED_MAX) byToken.delete(byToken.keys().next().value!);
+    byToken.set(token, claims);
+  }
+  return claims;
+}
+
+/**
+ * The principal a role token stands for, or throws user:badAuth saying why it does not. Whether
+ * it was revoked is one prepared read of the store per request (synchronous on SQLite), so a
+ * revocation on any replica is seen on the very next request.
+ */
+export function principalForRoleToken(h: Hearth, token: string): MaybePromise<Principal> {
+  const claims = openCached(h.roleTokenKey, token);
   if (!claims) throw new HearthError('user:badAuth', 'the role token is not valid here (malformed, altered, or made with another key)');
   if (claims.exp <= h.clock.now()) throw new HearthError('user:badAuth', 'the role token has expired; get a new one from /auth or /refresh');
-  const [row] = await repo.revocationOf(h.store, claims.jti);
-  // Every token this store issued has its row until it expires: one without (a store restored
-  // from an older backup, another store under the same key) is not this server's to honour.
-  if (!row) throw new HearthError('user:badAuth', "the role token was not issued by this server's store");
-  if (row.revoked_at !== null) throw new HearthError('user:badAuth', 'the role token has been revoked');
-  return { credential: { kind: 'role', id: claims.jti }, account: null, role: claims.role, owner: false };
+  return then(repo.revocationOf.first(h.store, claims.jti), (row) => {
+    // Every token this store issued has its row until it expires: one without (a store restored
+    // from an older backup, another store under the same key) is not this server's to honour.
+    if (!row) throw new HearthError('user:badAuth', "the role token was not issued by this server's store");
+    if (row.revoked_at !== null) throw new HearthError('user:badAuth', 'the role token has been revoked');
+    return { credential: { kind: 'role', id: claims.jti }, account: null, role: claims.role, owner: false };
+  });
 }
 
 export interface IssueRequest {
