@@ -21,8 +21,8 @@ await build({
   logLevel: 'warning',
   // Native or optional drivers, and libraries only some paths use (qrcode for one command, the
   // X.509 library only when a certificate has to be made, pino-pretty only on a terminal, the ACME
-  // client only with [server] acme_directory, openpgp only for keys), stay in node_modules,
-  // loaded when needed.
+  // client only with [server] acme_directory, openpgp only for keys, sshpk only to parse an SSH key),
+  // stay in node_modules, loaded when needed.
   external: [
     'better-sqlite3',
     'pg',
@@ -34,6 +34,7 @@ await build({
     'pino-pretty',
     'acme-client',
     'openpgp',
+    'sshpk',
   ],
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
 });
