@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: { hearth: 'dist/src/cli/main.js', hearthd: 'dist/src/daemon/main.js' },
+  entryPoints: { hearth: 'dist/src/cli/main.js', hearthd: 'dist/src/daemon/entry.js' },
   outdir: 'dist',
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
