@@ -1,15 +1,28 @@
-// Bundles the compiled CLI and daemon into one file each: loading one module instead of
-// hundreds keeps `hearth <command>` quick and the idle daemon small.
+// Bundles the compiled CLI and daemon: `dist/hearth.mjs` and `dist/hearthd.mjs`, each one file
+// for what every start needs, plus shared chunks in `dist/chunks/` for what only some paths load
+// through a dynamic import() (a command's implementation, the vault, passkeys, SSH key parsing…).
+// Loading one module instead of hundreds keeps `hearth <command>` quick, and what is never used
+// is never loaded, which keeps the idle daemon small.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 
-const common = {
+rmSync('dist/chunks', { recursive: true, force: true });
+await build({
+  entryPoints: { hearth: 'dist/src/cli/main.js', hearthd: 'dist/src/daemon/entry.js' },
+  outdir: 'dist',
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
   // Native or optional drivers, and libraries only some paths use (qrcode for one command, the
-  // X.509 library only when a certificate has to be made, pino-pretty only on a terminal, the ACME client only with [server] acme_directory, openpgp only for keys), stay in node_modules, loaded when needed.
+  // X.509 library only when a certificate has to be made, pino-pretty only on a terminal, the ACME
+  // client only with [server] acme_directory, openpgp only for keys, sshpk only to parse an SSH key),
+  // stay in node_modules, loaded when needed.
   external: [
     'better-sqlite3',
     'pg',
@@ -21,11 +34,7 @@ const common = {
     'pino-pretty',
     'acme-client',
     'openpgp',
+    'sshpk',
   ],
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
-};
-
-await Promise.all([
-  build({ ...common, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/hearth.mjs' }),
-  build({ ...common, entryPoints: ['dist/src/daemon/main.js'], outfile: 'dist/hearthd.mjs' }),
-]);
+});

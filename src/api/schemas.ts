@@ -32,3 +32,14 @@ export const DeviceName = Line({ description: 'a name for the new device (charac
 export const Phrase = (what: string) => Type.String({ description: `the ${what}, as its words separated by spaces`, maxLength: 400 });
 /** A second-factor code as a sign-in takes it: an authenticator code, or a recovery code. */
 export const Otp = (description = 'a current code from the authenticator app, or an unused recovery code') => Type.String({ description, maxLength: 100 });
+
+/** What commands show of an account (never its hash or stamp). */
+export const AccountView = Type.Object({
+  username: Type.String(),
+  address: Type.String({ description: '`username@domain`: its mail and vault identity' }),
+  role: Type.String(),
+  owner: Type.Boolean(),
+  full_name: Type.String(),
+  created_at: Time,
+  updated_at: Time,
+});

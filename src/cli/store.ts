@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { MIGRATIONS } from '../api/registry.js';
+import { MIGRATIONS } from '../api/migrations.js';
 import { runningPid } from '../daemon/home.js';
 import { systemClock } from '../kernel/clock.js';
 import { ConfigError, type LoadedConfig } from '../kernel/config.js';

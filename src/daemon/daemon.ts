@@ -10,7 +10,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { MIGRATIONS } from '../api/registry.js';
+import { MIGRATIONS } from '../api/migrations.js';
 import { isPasswordHash } from '../auth/passwords.js';
 import { deriveDeviceCookieKey } from '../auth/device-cookies.js';
 import { accountsInStore, knownOwner } from '../features/accounts/service.js';

@@ -1,4 +1,5 @@
 /** hearthd: the Hearth daemon's entry point. */
+import { startupOver } from './heap.js';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig } from '../kernel/config.js';
 import { VERSION_CORE } from '../kernel/version.js';
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
     await daemon.abort().catch(() => {});
     throw err;
   }
+  startupOver();
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -2,6 +2,7 @@
  * The host: what Hearth changes and reads on the server it runs on, one small module per
  * facility, each behind an interface the features call. Built from `[host]` in the config.
  */
+import type { HostAction } from './actions.js';
 import type { Config } from '../kernel/config.js';
 import { inHome } from '../kernel/config.js';
 import { AuthorizedKeysDir, type AuthorizedKeysWriter } from './authorized-keys.js';
@@ -18,9 +19,7 @@ export type { VolumeUsage } from './disk.js';
 export { describeRun, checkArgValue } from './runner.js';
 export { SSH_KEY_TYPES } from './state-schema.js';
 
-/** The actions `[host]` gives a command for. */
-export const HOST_ACTIONS = ['apply', 'upgrade', 'rollback', 'reboot', 'pull'] as const;
-export type HostAction = (typeof HOST_ACTIONS)[number];
+export { HOST_ACTIONS, type HostAction } from './actions.js';
 
 export interface HostCommands {
   run(action: HostAction, opts?: Omit<RunOptions, 'timeoutMs' | 'values'>): Promise<RunResult>;

@@ -8,17 +8,18 @@
  */
 import { hostname } from 'node:os';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import lockfile from 'proper-lockfile';
 import { HearthError } from '../kernel/errors.js';
 import { writeFileAtomic } from './files.js';
 import { STATE_SCHEMA, type HostState } from './state-schema.js';
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validate = ajv.compile<HostState>(STATE_SCHEMA);
+let validator: ValidateFunction<HostState> | undefined;
 
 /** Null when `state` matches the schema, else the first problem, e.g. `/users/0/username must match pattern …`. */
 export function stateProblem(state: unknown): string | null {
+  // Compiled on first use: a daemon that never writes the state file never pays for it.
+  const validate = (validator ??= new Ajv({ allErrors: false, strict: true }).compile<HostState>(STATE_SCHEMA));
   if (validate(state)) return null;
   const e = validate.errors?.[0];
   return e ? `${e.instancePath || '/'} ${e.message ?? 'is not valid'}` : 'is not valid';

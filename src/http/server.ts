@@ -4,6 +4,8 @@
  * request logs), each driven by the route's surface descriptor (./surface.ts); each surface is a
  * plugin of its own under ./surfaces.
  */
+import AjvCompiler from '@fastify/ajv-compiler';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { authorize, isPublic } from '../auth/policy.js';
@@ -33,6 +35,41 @@ export interface RegisteredRoute {
   schema: { body?: unknown; querystring?: unknown };
 }
 
+/** A route's validator, as Fastify calls it: `errors` is read after a `false`. */
+type Validator = ((data: unknown) => unknown) & { errors?: unknown };
+type Builder<R, F> = (externalSchemas: unknown, options: never) => (route: R) => F;
+
+/**
+ * Fastify's own compilers (Ajv, fast-json-stringify), each compiling a route's schema when the
+ * route is first called instead of at start: most of the routes a daemon carries are never
+ * called in a given run, and their compiled code would take start-up time and memory.
+ */
+function lazyValidators<R>(build: Builder<R, Validator>): Builder<R, Validator> {
+  return (externalSchemas, options) => {
+    const compile = build(externalSchemas, options);
+    return (route) => {
+      let fn: Validator | undefined;
+      const validate: Validator = (data) => {
+        fn ??= compile(route);
+        const ok = fn(data);
+        validate.errors = fn.errors;
+        return ok;
+      };
+      return validate;
+    };
+  };
+}
+
+function lazySerializers<R>(build: Builder<R, (data: unknown) => string>): Builder<R, (data: unknown) => string> {
+  return (externalSchemas, options) => {
+    const compile = build(externalSchemas, options);
+    return (route) => {
+      let fn: ((data: unknown) => string) | undefined;
+      return (data) => (fn ??= compile(route))(data);
+    };
+  };
+}
+
 /** One year; no includeSubDomains, since other names under the domain are not Hearth's to decide. */
 const HSTS_VALUE = 'max-age=31536000';
 
@@ -50,6 +87,12 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // `x-ask-when`: an annotation for the CLI (which optional secret to ask for), not a check.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: lazyValidators(AjvCompiler() as unknown as Builder<unknown, Validator>) as never,
+        buildSerializer: lazySerializers(SerializerSelector() as unknown as Builder<unknown, (data: unknown) => string>) as never,
+      },
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, keywords: ['x-ask-when'] } },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Behind a reverse proxy the client's address (rate limits, login log) and scheme (secure

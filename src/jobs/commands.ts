@@ -1,9 +1,13 @@
 /** The `job` group: list the jobs and show one (its progress and log tail), to follow it. */
+import { lazy } from '../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../auth/policy.js';
 import { command, type Command } from '../api/command.js';
 import { NullableInteger, NullableString, NullableTime, Params, Time } from '../api/schemas.js';
-import * as jobs from './service.js';
+
+import { LOG_LINES } from './limits.js';
+
+const jobs = lazy(() => import('./service.js'));
 
 export const JobView = Type.Object({
   id: Type.String(),
@@ -14,7 +18,7 @@ export const JobView = Type.Object({
   created_at: Time,
   started_at: NullableTime,
   finished_at: NullableTime,
-  log: Type.Array(Type.String(), { description: `the last lines of its log (at most ${jobs.LOG_LINES})` }),
+  log: Type.Array(Type.String(), { description: `the last lines of its log (at most ${LOG_LINES})` }),
   error: Type.Unsafe<string | null>({ ...NullableString, description: 'why it failed; null otherwise' }),
   result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'what it made (e.g. a snapshot id), once it succeeded' }),
 });

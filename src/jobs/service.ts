@@ -23,12 +23,11 @@ import type { Hearth } from '../kernel/hearth.js';
 import { isoOrNull } from '../store/db.js';
 import type { JobStatus } from '../store/schema.js';
 import * as repo from './repo.js';
+import { LOG_LINE_LENGTH, LOG_LINES } from './limits.js';
 
 export type { JobStatus };
 
-/** Lines of log a job keeps (the newest), and the length a line is cut to. */
-export const LOG_LINES = 200;
-export const LOG_LINE_LENGTH = 1000;
+export { LOG_LINE_LENGTH, LOG_LINES };
 /** Finished jobs older than this are forgotten when the daemon starts. */
 const KEEP_FINISHED_MS = 90 * 24 * 3600 * 1000;
 const FLUSH_MS = 250;

@@ -10,7 +10,7 @@ import { call, runDaemonExpectingFailure, setupCode, startDaemon, tempHome, wait
 import { pgSchema, pgSkip } from '../support/pg.js';
 import { daemonOnTerminal, hasPython } from '../support/pty.js';
 import { DAEMON_MAIN } from '../../src/kernel/paths.js';
-import { MIGRATIONS } from '../../src/api/registry.js';
+import { MIGRATIONS } from '../../src/api/migrations.js';
 
 describe('hearthd start-up', () => {
   it('creates the home, a 0600 token of 32 random bytes, a pid file, and says where it listens', async () => {

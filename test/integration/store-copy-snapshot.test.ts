@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MIGRATIONS } from '../../src/api/registry.js';
+import { MIGRATIONS } from '../../src/api/migrations.js';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { copyStore } from '../../src/store/copy.js';
 import { openStore, type Store } from '../../src/store/db.js';

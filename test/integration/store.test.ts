@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { ConfigError } from '../../src/kernel/config.js';
-import { MIGRATIONS } from '../../src/api/registry.js';
+import { MIGRATIONS } from '../../src/api/migrations.js';
 import { openStore, storeTarget, type Store } from '../../src/store/db.js';
 import { DISABLE_ALL, migrate as migrateWith, type Migration } from '../../src/store/migrate.js';
 import { forEachStore } from '../support/stores.js';

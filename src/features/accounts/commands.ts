@@ -1,15 +1,18 @@
 /** Accounts (Bitmask's `bonafide/user`) and invite codes (`bonafide/invite`). */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting, PUBLIC, PUBLIC_IDENTIFIED } from '../../auth/policy.js';
 import { ROLES } from '../../auth/roles.js';
 import { command, type Command } from '../../api/command.js';
-import { Line, NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
+import { AccountView, Line, NoParams, Otp, Params, Password, Role, Time, Username } from '../../api/schemas.js';
 import type { Hearth } from '../../kernel/hearth.js';
-import { adoptForOwner, changePassword, createSession, endSession, recoverPassword, resetPassword, type NewSession } from '../credentials/service.js';
-import { checkSignIn } from '../two-factor/service.js';
-import * as providers from '../providers/service.js';
-import * as accounts from './service.js';
-import { AccountView, type Account } from './service.js';
+import type { NewSession } from '../credentials/service.js';
+import type { Account } from './service.js';
+
+const accounts = lazy(() => import('./service.js'));
+const credentials = lazy(() => import('../credentials/service.js'));
+const twoFactor = lazy(() => import('../two-factor/service.js'));
+const providers = lazy(() => import('../providers/service.js'));
 
 /** What a login answers (`authenticate`, `recover`). */
 const LoginSession = Type.Object({
@@ -20,12 +23,12 @@ const LoginSession = Type.Object({
   account: AccountView,
 });
 
-const loginAnswer = (hearth: Hearth, account: Account, session: NewSession) => ({
+const loginAnswer = async (hearth: Hearth, account: Account, session: NewSession) => ({
   token: session.token,
   authorization: `Token ${Buffer.from(`${account.username}:${session.token}`).toString('base64')}`,
   expires_at: new Date(session.expiresAt).toISOString(),
   max_expires_at: new Date(session.maxExpiresAt).toISOString(),
-  account: accounts.describeAccount(hearth, account),
+  account: await accounts.describeAccount(hearth, account),
 });
 
 export const COMMANDS: readonly Command[] = [
@@ -52,7 +55,7 @@ export const COMMANDS: readonly Command[] = [
     run: async ({ hearth, principal, address, surface }, p) =>
       accounts.describeAccount(
         hearth,
-        await accounts.createAccount(hearth, principal, p, { from: { address, surface }, onOwner: (tx, a) => adoptForOwner(tx, a.id) }),
+        await accounts.createAccount(hearth, principal, p, { from: { address, surface }, onOwner: (tx, a) => credentials.adoptForOwner(tx, a.id) }),
       ),
   }),
   command({
@@ -61,7 +64,10 @@ export const COMMANDS: readonly Command[] = [
     params: NoParams,
     result: Type.Array(AccountView),
     auth: need('auditor'),
-    run: async ({ hearth }) => (await accounts.listAccounts(hearth)).map((a) => accounts.describeAccount(hearth, a)),
+    run: async ({ hearth }) => {
+      const list = await accounts.listAccounts(hearth);
+      return Promise.all(list.map((a) => accounts.describeAccount(hearth, a)));
+    },
   }),
   command({
     path: 'bonafide/user/active',
@@ -100,9 +106,9 @@ export const COMMANDS: readonly Command[] = [
     auth: PUBLIC_IDENTIFIED,
     run: async ({ hearth, principal, address, surface, userAgent, device }, p) => {
       // user@provider, for a known provider that is not this server: sign in there, keep the session here.
-      if (providers.remoteUser(hearth, p.username)) return providers.authenticateRemote(hearth, principal, p);
-      const account = await checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface, device });
-      return loginAnswer(hearth, account, await createSession(hearth, account, { address, userAgent }));
+      if (await providers.remoteUser(hearth, p.username)) return providers.authenticateRemote(hearth, principal, p);
+      const account = await twoFactor.checkSignIn(hearth, p.username, p.pass, { otp: p.otp }, { address, surface, device });
+      return loginAnswer(hearth, account, await credentials.createSession(hearth, account, { address, userAgent }));
     },
   }),
   command({
@@ -116,7 +122,7 @@ export const COMMANDS: readonly Command[] = [
     result: LoginSession,
     auth: PUBLIC,
     run: async ({ hearth, address, surface, userAgent }, p) => {
-      const { account, session } = await recoverPassword(hearth, p, { address, surface }, { address, userAgent });
+      const { account, session } = await credentials.recoverPassword(hearth, p, { address, surface }, { address, userAgent });
       return loginAnswer(hearth, account, session);
     },
   }),
@@ -127,7 +133,7 @@ export const COMMANDS: readonly Command[] = [
     result: Type.Object({ logout: Type.Literal('ok') }),
     auth: need('consumer'),
     run: async ({ hearth, principal }) => {
-      await endSession(hearth, principal);
+      await credentials.endSession(hearth, principal);
       return { logout: 'ok' as const };
     },
   }),
@@ -142,7 +148,7 @@ export const COMMANDS: readonly Command[] = [
     result: AccountView,
     auth: needMinting('consumer'),
     run: async ({ hearth, principal, address, surface }, p) =>
-      accounts.describeAccount(hearth, await changePassword(hearth, principal, p, { address, surface })),
+      accounts.describeAccount(hearth, await credentials.changePassword(hearth, principal, p, { address, surface })),
   }),
   command({
     path: 'bonafide/user/fullname',
@@ -161,7 +167,7 @@ export const COMMANDS: readonly Command[] = [
     params: Params({ username: Username(), newpass: Password('the new password, at least 8 characters') }),
     result: AccountView,
     auth: needMinting('maintainer'),
-    run: async ({ hearth, principal }, p) => accounts.describeAccount(hearth, await resetPassword(hearth, principal, p)),
+    run: async ({ hearth, principal }, p) => accounts.describeAccount(hearth, await credentials.resetPassword(hearth, principal, p)),
   }),
   command({
     path: 'bonafide/user/role',

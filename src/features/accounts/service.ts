@@ -2,8 +2,8 @@
  * Accounts (Bitmask's bonafide users, SelfPrivacy's users): a username, an argon2id password, a
  * role, a full name and a security stamp. The first account is the owner, a maintainer.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { Time } from '../../api/schemas.js';
+import type { Static } from '@sinclair/typebox';
+import type { AccountView } from '../../api/schemas.js';
 import { checkMayActOn } from '../../auth/ownership.js';
 import { checkNewPassword, hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Principal } from '../../auth/principal.js';
@@ -90,17 +90,6 @@ export const toAccount = (r: AccountRow): Account => ({
   securityStamp: r.security_stamp,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
-});
-
-/** What commands show of an account (never its hash or stamp). */
-export const AccountView = Type.Object({
-  username: Type.String(),
-  address: Type.String({ description: '`username@domain`: its mail and vault identity' }),
-  role: Type.String(),
-  owner: Type.Boolean(),
-  full_name: Type.String(),
-  created_at: Time,
-  updated_at: Time,
 });
 
 export function describeAccount(h: Hearth, a: Account): Static<typeof AccountView> {

@@ -1,10 +1,12 @@
 /** The `backup` group: the restic repository, backups (jobs), snapshots, status and restores. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, NullableString, Params, Time } from '../../api/schemas.js';
 import { JobView } from '../../jobs/commands.js';
-import * as backups from './service.js';
+
+const backups = lazy(() => import('./service.js'));
 
 const maintainer = need('maintainer');
 

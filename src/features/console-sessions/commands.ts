@@ -1,12 +1,13 @@
 /** The web console's sessions (mox's webauth): `web/*`, cookie + CSRF token; see ./service.ts. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
-import { Line, NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
-import { AccountView } from '../accounts/service.js';
-import { endOtherSessions, endSessionById, listSessions } from '../credentials/service.js';
-import { passkeyLoginOptions } from '../two-factor/service.js';
-import * as consoleSessions from './service.js';
+import { AccountView, Line, NoParams, NullableString, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
+const twoFactor = lazy(() => import('../two-factor/service.js'));
+const credentials = lazy(() => import('../credentials/service.js'));
+
+const consoleSessions = lazy(() => import('./service.js'));
 
 const LoginResult = Type.Object({
   csrf: Type.String({ description: 'send it as X-Hearth-CSRF with every call' }),
@@ -46,7 +47,7 @@ export const COMMANDS: readonly Command[] = [
     params: NoParams,
     result: Type.Unknown({ description: 'PublicKeyCredentialRequestOptionsJSON' }),
     auth: PUBLIC,
-    run: ({ hearth }) => passkeyLoginOptions(hearth),
+    run: ({ hearth }) => twoFactor.passkeyLoginOptions(hearth),
   }),
   command({
     path: 'web/passkey/login',
@@ -96,7 +97,7 @@ export const COMMANDS: readonly Command[] = [
       }),
     ),
     auth: need('consumer'),
-    run: ({ hearth, principal }) => listSessions(hearth, principal),
+    run: ({ hearth, principal }) => credentials.listSessions(hearth, principal),
   }),
   command({
     path: 'web/endsession',
@@ -105,7 +106,7 @@ export const COMMANDS: readonly Command[] = [
     result: Type.Object({ ended: Type.String() }),
     auth: need('consumer'),
     run: async ({ hearth, principal }, p) => {
-      await endSessionById(hearth, principal, p.id);
+      await credentials.endSessionById(hearth, principal, p.id);
       return { ended: p.id };
     },
   }),
@@ -115,6 +116,6 @@ export const COMMANDS: readonly Command[] = [
     params: NoParams,
     result: Type.Object({ ended: Type.Integer({ description: 'how many sessions ended' }) }),
     auth: need('consumer'),
-    run: async ({ hearth, principal }) => ({ ended: await endOtherSessions(hearth, principal) }),
+    run: async ({ hearth, principal }) => ({ ended: await credentials.endOtherSessions(hearth, principal) }),
   }),
 ];

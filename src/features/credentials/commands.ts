@@ -1,9 +1,11 @@
 /** The caller's device tokens: `device/list|revoke|refresh`. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, NullableTime, Params, Time } from '../../api/schemas.js';
-import * as credentials from './service.js';
+
+const credentials = lazy(() => import('./service.js'));
 
 const DeviceView = Type.Object({
   name: Type.String(),

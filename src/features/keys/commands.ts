@@ -1,15 +1,21 @@
 /** OpenPGP keys (Bitmask's `keys`): `keys/list|insert|delete|export|generate`, on the caller's own account. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { command, type Command } from '../../api/command.js';
 import { Line, NullableInteger, NullableString, NullableTime, Params, Password, Time } from '../../api/schemas.js';
 import { ownAccount } from '../../auth/ownership.js';
 import { need } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
+import type { Hearth } from '../../kernel/hearth.js';
 import { badRequest, HearthError } from '../../kernel/errors.js';
-import { checkLogin } from '../accounts/service.js';
-import * as keys from './service.js';
 
-const owner = (principal: Principal): keys.KeyOwner =>
+import { VALIDATION_LEVELS } from './levels.js';
+import type { KeyOwner } from './service.js';
+const accounts = lazy(() => import('../accounts/service.js'));
+
+const keys = lazy(() => import('./service.js'));
+
+const owner = (principal: Principal): KeyOwner =>
   ownAccount(principal, `OpenPGP keys belong to accounts; this ${principal.credential.kind} credential has none (log in as the account)`);
 
 const Address = (description: string) => Line({ description, minLength: 3, maxLength: 320 });
@@ -25,20 +31,15 @@ export const KeyView = Type.Object({
   private: Type.Boolean({ description: "the account's own key pair (true) or an imported public key" }),
   status: Type.Union([Type.Literal('generating'), Type.Literal('found'), Type.Literal('failed')]),
   state: Type.Unsafe<'valid' | 'expired' | 'revoked' | null>({ type: ['string', 'null'], enum: ['valid', 'expired', 'revoked', null] }),
-  validation: Type.String({ description: `how far the key is known to be the address's: ${keys.VALIDATION_LEVELS.join(', ')}` }),
+  validation: Type.String({ description: `how far the key is known to be the address's: ${VALIDATION_LEVELS.join(', ')}` }),
   refreshed_at: Time,
   error: NullableString,
 });
 
 /** Confirms the account's password (under the login limits), or 401. */
-async function confirmPassword(
-  ctx: { hearth: Parameters<typeof checkLogin>[0]; address: string; surface: string },
-  who: keys.KeyOwner,
-  password: string | undefined,
-  why: string,
-) {
+async function confirmPassword(ctx: { hearth: Hearth; address: string; surface: string }, who: KeyOwner, password: string | undefined, why: string) {
   if (password === undefined || password === '') throw badRequest(`${why} needs the account's password: pass password`);
-  await checkLogin(ctx.hearth, who.username, password, { address: ctx.address, surface: ctx.surface }).catch((err: unknown) => {
+  await accounts.checkLogin(ctx.hearth, who.username, password, { address: ctx.address, surface: ctx.surface }).catch((err: unknown) => {
     if (err instanceof HearthError && err.code === 'user:badLogin') throw new HearthError('user:badLogin', "password is not the account's password");
     throw err;
   });
@@ -61,8 +62,8 @@ export const COMMANDS: readonly Command[] = [
       key: Type.String({ description: 'the public key, ASCII-armored (gpg --export --armor ADDRESS)', minLength: 1, maxLength: 200000 }),
       validation: Type.Optional(
         Type.Union(
-          keys.VALIDATION_LEVELS.map((l) => Type.Literal(l)),
-          { description: `how far it is known to be the address's (default Weak_Chain): ${keys.VALIDATION_LEVELS.join(', ')}` },
+          VALIDATION_LEVELS.map((l) => Type.Literal(l)),
+          { description: `how far it is known to be the address's (default Weak_Chain): ${VALIDATION_LEVELS.join(', ')}` },
         ),
       ),
     }),
@@ -111,7 +112,7 @@ export const COMMANDS: readonly Command[] = [
         throw new HearthError('conflict', `${mine.address} has a key pair (${mine.status}); pass replace to make a new one (the old private key is lost)`);
       }
       await keys.beginKeyPair(ctx.hearth, who, p.password);
-      return { address: keys.ownAddress(ctx.hearth, who.username), status: 'generating' as const };
+      return { address: await keys.ownAddress(ctx.hearth, who.username), status: 'generating' as const };
     },
   }),
 ];

@@ -15,24 +15,14 @@ import { isoOrNull, type Db } from '../../store/db.js';
 import type { KeyStatus } from '../../store/schema.js';
 import * as repo from './repo.js';
 import type { KeyRow } from './repo.js';
+import { VALIDATION_LEVELS, type ValidationLevel } from './levels.js';
 
 type OpenPGP = typeof import('openpgp');
 let library: Promise<OpenPGP> | null = null;
 /** openpgp.js, loaded once, on first use. */
 const openpgp = (): Promise<OpenPGP> => (library ??= import('openpgp'));
 
-/** Bitmask's validation levels, weakest first: how far a key is known to belong to its address. */
-export const VALIDATION_LEVELS = [
-  'Weak_Chain',
-  'Provider_Trust',
-  'Provider_Endorsement',
-  'Third_Party_Endorsement',
-  'Third_Party_Consensus',
-  'Historically_Auditing',
-  'Known_Key',
-  'Fingerprint',
-] as const;
-export type ValidationLevel = (typeof VALIDATION_LEVELS)[number];
+export { VALIDATION_LEVELS, type ValidationLevel };
 
 /** A key pair still `generating` after this long was interrupted (the daemon stopped meanwhile). */
 const GENERATION_STALE_MS = 5 * 60_000;

@@ -1,9 +1,10 @@
 /** The login log: `auth/log`. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Params, Time } from '../../api/schemas.js';
-import { loginLog } from './service.js';
+const limits = lazy(() => import('./service.js'));
 
 export const COMMANDS: readonly Command[] = [
   command({
@@ -24,6 +25,6 @@ export const COMMANDS: readonly Command[] = [
       }),
     ),
     auth: need('consumer'),
-    run: ({ hearth, principal }, p) => loginLog(hearth, principal, p.limit ?? 50, p.failures ?? false),
+    run: ({ hearth, principal }, p) => limits.loginLog(hearth, principal, p.limit ?? 50, p.failures ?? false),
   }),
 ];

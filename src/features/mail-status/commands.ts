@@ -1,10 +1,11 @@
 /** The mail status (Bitmask's `mail/status`). */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { command, type Command } from '../../api/command.js';
 import { NullableInteger, NullableString, Params, Username } from '../../api/schemas.js';
 import { need } from '../../auth/policy.js';
-import { targetAccount } from '../accounts/service.js';
-import { mailStatus } from './service.js';
+const status = lazy(() => import('./service.js'));
+const accounts = lazy(() => import('../accounts/service.js'));
 
 const Status = Type.Union(
   (['on', 'off', 'starting', 'stopping', 'failed'] as const).map((s) => Type.Literal(s)),
@@ -44,6 +45,6 @@ export const COMMANDS: readonly Command[] = [
       error: NullableString,
     }),
     auth: need('consumer'),
-    run: async ({ hearth, principal }, p) => mailStatus(hearth, await targetAccount(hearth, principal, p.address)),
+    run: async ({ hearth, principal }, p) => status.mailStatus(hearth, await accounts.targetAccount(hearth, principal, p.address)),
   }),
 ];

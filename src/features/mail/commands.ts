@@ -1,9 +1,11 @@
 /** The `mail` group: the mail server's DKIM key. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams } from '../../api/schemas.js';
-import * as mail from './service.js';
+
+const mail = lazy(() => import('./service.js'));
 
 export const COMMANDS: readonly Command[] = [
   command({

@@ -1,9 +1,11 @@
 /** Pairing a new device (`device/pair|unpair|authorize`) and recovery tokens (`recovery/*`). */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { DeviceName, NoParams, NullableInteger, NullableTime, Params, Phrase, Time } from '../../api/schemas.js';
-import * as pairing from './service.js';
+
+const pairing = lazy(() => import('./service.js'));
 
 const NewDevice = Type.Object({
   name: Type.String({ description: 'the name the device got (a taken one gains a suffix)' }),

@@ -1,9 +1,11 @@
 /** Known providers (Bitmask's `bonafide/provider`): `list|create|read|delete`. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, NullableString, Params, Time } from '../../api/schemas.js';
 import { need } from '../../auth/policy.js';
-import * as providers from './service.js';
+
+const providers = lazy(() => import('./service.js'));
 
 /** A provider document (seed 000's fields); a remote one may lack some, and may carry more. */
 export const ProviderDocumentSchema = Type.Object(

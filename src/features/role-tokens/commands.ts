@@ -1,9 +1,11 @@
 /** Role tokens for automation: `token/create|list|revoke`. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, Params, Role, Time } from '../../api/schemas.js';
-import * as roleTokens from './service.js';
+
+const roleTokens = lazy(() => import('./service.js'));
 
 export const IssuedTokenView = Type.Object({
   key: Type.String({ description: 'the token, for `Authorization: Bearer`' }),

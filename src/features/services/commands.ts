@@ -1,9 +1,11 @@
 /** The `service` group: the server's services, their state, enable and disable. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, Params } from '../../api/schemas.js';
-import * as services from './service.js';
+
+const services = lazy(() => import('./service.js'));
 
 const Id = Line({ description: 'the service, e.g. gitea (see service list)', maxLength: 64 });
 const State = Type.String({ description: 'active, reloading, inactive, failed, activating, deactivating, or unknown when the status command cannot tell' });

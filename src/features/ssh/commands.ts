@@ -1,9 +1,11 @@
 /** The `ssh` group: sshd's settings and the users' and root's public keys. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, Params, Time } from '../../api/schemas.js';
-import * as ssh from './service.js';
+
+const ssh = lazy(() => import('./service.js'));
 
 const Settings = Type.Object({ enable: Type.Boolean(), passwordAuthentication: Type.Boolean() });
 const PublicKey = Type.String({ description: 'an OpenSSH public key line, e.g. the content of ~/.ssh/id_ed25519.pub', maxLength: 16384 });

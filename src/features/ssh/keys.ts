@@ -7,7 +7,8 @@
  * 2048 bits. Anything else is a 400 that names the problem.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
+import type Sshpk from 'sshpk';
 import { badRequest } from '../../kernel/errors.js';
 import { SSH_KEY_TYPES } from '../../host/index.js';
 
@@ -21,6 +22,10 @@ export interface ParsedKey {
   fingerprint: string;
   bits: number;
 }
+
+let library: typeof Sshpk | undefined;
+/** sshpk (with its crypto dependencies), loaded on the first key parsed: a daemon may never see one. */
+const sshpk = (): typeof Sshpk => (library ??= createRequire(import.meta.url)('sshpk') as typeof Sshpk);
 
 export const MAX_KEY_LENGTH = 16384;
 const MIN_RSA_BITS = 2048;
@@ -69,7 +74,7 @@ export function parsePublicKey(input: unknown): ParsedKey {
   const inner = wire.string('type').toString('latin1');
   if (inner !== type) throw badRequest(`public_key: the line says ${type} but the key data is ${JSON.stringify(inner.slice(0, 60))}`);
 
-  let key: sshpk.Key;
+  let key: Sshpk.Key;
   if (type === 'sk-ssh-ed25519@openssh.com') {
     const pk = wire.string('public key');
     wire.string('application');
@@ -101,9 +106,9 @@ export function parsePublicKey(input: unknown): ParsedKey {
   return { type, publicKey: `${type} ${b64}`, comment, fingerprint, bits: key.size };
 }
 
-function loadSshpk(blob: Buffer, type: string): sshpk.Key {
+function loadSshpk(blob: Buffer, type: string): Sshpk.Key {
   try {
-    return sshpk.parseKey(blob, 'rfc4253');
+    return sshpk().parseKey(blob, 'rfc4253');
   } catch (err) {
     throw badRequest(`public_key: not a valid ${type} key (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`);
   }

@@ -1,11 +1,14 @@
 /** The `core` group (as in Bitmask): version, stats, status, whoami, stop. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, PUBLIC } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, NullableInteger, NullableString, Params, Time } from '../../api/schemas.js';
 import { JobView } from '../../jobs/commands.js';
-import { HOST_ACTIONS, type HostAction } from '../../host/index.js';
-import * as system from './service.js';
+import { HOST_ACTIONS, type HostAction } from '../../host/actions.js';
+import { version, whoami } from './about.js';
+
+const system = lazy(() => import('./service.js'));
 
 const ACTION_SUMMARIES: Record<HostAction, string> = {
   apply: 'Apply the state file to the server ([host] apply, e.g. nixos-rebuild switch), as a job',
@@ -27,7 +30,7 @@ export const COMMANDS: readonly Command[] = [
     result: Type.Object({ version_core: Type.String(), api_version: Type.String() }),
     auth: PUBLIC,
     requires: [],
-    run: () => system.version(),
+    run: () => version(),
   }),
   command({
     path: 'core/stats',
@@ -114,7 +117,7 @@ export const COMMANDS: readonly Command[] = [
     }),
     auth: need('consumer'),
     requires: [],
-    run: ({ principal }) => system.whoami(principal),
+    run: ({ principal }) => whoami(principal),
   }),
   command({
     path: 'core/stop',

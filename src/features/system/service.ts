@@ -1,8 +1,7 @@
 /** The `core` command group: version, stats, status, whoami, stop (as in Bitmask). */
-import type { Principal } from '../../auth/principal.js';
 import type { ComponentState, ComponentStatus } from '../../kernel/components.js';
 import type { AcmeStatus, Hearth, TlsStatus } from '../../kernel/hearth.js';
-import { API_VERSION, VERSION_CORE } from '../../kernel/version.js';
+export { version, whoami } from './about.js';
 import { hostname, machine, release, type as osType, version as osVersion } from 'node:os';
 import { describeRun, hostOf, type HostAction, type VolumeUsage } from '../../host/index.js';
 import { activeJob, startJob, type JobView } from '../../jobs/service.js';
@@ -10,10 +9,6 @@ import { badRequest, HearthError } from '../../kernel/errors.js';
 import { accountsInStore } from '../accounts/service.js';
 import * as hostState from '../host-state/service.js';
 import type { AutoUpgrade } from '../host-state/service.js';
-
-export function version() {
-  return { version_core: VERSION_CORE, api_version: API_VERSION };
-}
 
 export async function stats(h: Hearth) {
   const accounts = await accountsInStore(h);
@@ -56,16 +51,6 @@ export async function status(h: Hearth): Promise<{
     warnings: [...h.warnings],
     acme: h.acme && { ...h.acme },
     disk: await diskUsage(h),
-  };
-}
-
-export function whoami(principal: Principal) {
-  return {
-    credential: principal.credential.kind,
-    credential_id: principal.credential.id,
-    account: principal.account?.username ?? null,
-    role: principal.role,
-    owner: principal.owner,
   };
 }
 

@@ -1,9 +1,11 @@
 /** Second factors: `2fa/status`, `2fa/list`, `2fa/totp/setup|enable|disable`, `2fa/recovery/regenerate`, `2fa/passkey/options|register|list|remove`. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { Line, NoParams, NullableTime, Otp, Params, Password, Time, Username } from '../../api/schemas.js';
-import * as twoFactor from './service.js';
+
+const twoFactor = lazy(() => import('./service.js'));
 
 const RecoveryCodes = Type.Array(Type.String(), { description: 'ten single-use recovery codes: shown this once, keep them somewhere safe' });
 

@@ -1,9 +1,11 @@
 /** The vault's native commands: registration tokens, status, the maintainer's view, deletion. */
+import { lazy } from '../../kernel/lazy.js';
 import { Type } from '@sinclair/typebox';
 import { need, needMinting } from '../../auth/policy.js';
 import { command, type Command } from '../../api/command.js';
 import { NoParams, NullableInteger, NullableString, NullableTime, Params, Time, Username } from '../../api/schemas.js';
-import * as vault from './service.js';
+
+const vault = lazy(() => import('./service.js'));
 
 const Kdf = Type.Object({
   kdfType: Type.Integer({ description: '0 PBKDF2-SHA256, 1 Argon2id' }),

@@ -1,4 +1,5 @@
 /** What a client downloads: its profile, and the full sync (profile, folders, ciphers, keys). */
+import { Readable } from 'node:stream';
 import type { Hearth } from '../../kernel/hearth.js';
 import { accountById } from '../accounts/service.js';
 import { methodsOf } from '../two-factor/service.js';
@@ -67,11 +68,16 @@ export function tokenKeys(u: VaultUser) {
   };
 }
 
+/** Ciphers per chunk of the sync answer. */
+const SYNC_BATCH = 256;
+
 /**
- * `/sync` as JSON text: the ciphers are spliced from their stored text, not parsed and
- * re-serialised. Records when the vault last synced, to the minute (for the owner's view).
+ * `/sync` as a stream of JSON text: the ciphers are spliced from their stored text, not parsed
+ * and re-serialised, a batch at a time, so the answer is never held whole (nor twice, as text and
+ * as bytes) however large the vault. Records when the vault last synced, to the minute (for the
+ * owner's view).
  */
-export async function syncJson(h: Hearth, accountId: string): Promise<string> {
+export async function syncStream(h: Hearth, accountId: string): Promise<Readable> {
   const db = h.store.db;
   const [user, folders, ciphers] = await Promise.all([vaultUser(h, accountId), repo.folders(db, accountId), repo.ciphers(db, accountId)]);
   const kdf = kdfOf(user);
@@ -94,5 +100,15 @@ export async function syncJson(h: Hearth, accountId: string): Promise<string> {
     sends: [],
     userDecryption,
   });
-  return `${head.slice(0, -1)},"ciphers":[${ciphers.map(cipherJson).join(',')}]}`;
+  function* chunks(): Generator<Buffer> {
+    yield Buffer.from(`${head.slice(0, -1)},"ciphers":[`);
+    for (let i = 0; i < ciphers.length; i += SYNC_BATCH) {
+      const batch = ciphers.slice(i, i + SYNC_BATCH);
+      // Rows already sent can go: the array is let go of a batch at a time.
+      ciphers.fill(undefined as never, i, i + SYNC_BATCH);
+      yield Buffer.from(`${i ? ',' : ''}${batch.map(cipherJson).join(',')}`);
+    }
+    yield Buffer.from(']}');
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
