@@ -63,7 +63,8 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o600): v
 /** A temporary file of an atomic write: `[.]name.<pid>[.<random>].tmp`. */
 const TEMP = /^\.?(.+)\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/;
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id lives on this machine (EPERM: it does, as another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

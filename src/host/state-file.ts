@@ -11,7 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { Ajv, type ValidateFunction } from 'ajv';
 import lockfile from 'proper-lockfile';
 import { HearthError } from '../kernel/errors.js';
-import { writeFileAtomic } from './files.js';
+import { isAlive, writeFileAtomic } from './files.js';
 import { STATE_SCHEMA, type HostState } from './state-schema.js';
 
 let validator: ValidateFunction<HostState> | undefined;
@@ -41,15 +41,6 @@ async function takeOverDeadLock(lockPath: string, ownerPath: string): Promise<vo
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) return;
   await rm(lockPath, { recursive: true, force: true });
   await rm(ownerPath, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface StateFileWriter {
