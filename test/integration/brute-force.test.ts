@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { entropyToMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
+import type { LoginLogEntry } from '../../src/features/limits/service.js';
 import { call, type CallResult, type InProcessDaemon } from '../support/helpers.js';
 import { forEachStore } from '../support/stores.js';
 import { registerVault } from '../support/vault-harness.js';
@@ -17,14 +18,7 @@ const PASS = 'correct horse battery';
 const MINUTE = 60_000;
 const DEVICE = 'x-hearth-device-cookie';
 
-interface LogEntry {
-  at: string;
-  surface: string;
-  username: string;
-  address: string;
-  success: boolean;
-  reason: string;
-}
+type LogEntry = LoginLogEntry;
 
 const headers = (from: string, cookie?: string): Record<string, string> => ({ 'x-forwarded-for': from, ...(cookie ? { [DEVICE]: cookie } : {}) });
 
