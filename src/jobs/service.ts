@@ -285,7 +285,15 @@ export async function listJobs(h: Hearth, opts: { kind?: string; limit?: number 
 export async function activeJob(h: Hearth, kind: string): Promise<JobView | null> {
   for (const a of activeOf(h).values()) if (a.row.kind === kind) return view(a.row, [...a.lines]);
   const row = await repo.activeOfKind(h.store.db, kind);
-  return row ? view(row) : null;
+  if (!row) return null;
+  // Left by a replica that died (its heartbeat stale): it can never end, so it is failed now
+  // and holds the kind no longer.
+  const now = h.clock.now();
+  if (row.heartbeat_at === null || row.heartbeat_at < staleBefore(h, now)) {
+    await repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), error: ORPHANED, kind, keep: [...activeOf(h).keys()] });
+    return null;
+  }
+  return view(row);
 }
 
 /** The job's end (for tests and callers that wait): its final state. 404 when it is not running here. */

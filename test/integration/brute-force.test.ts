@@ -153,9 +153,11 @@ forEachStore('brute force', (store) => {
     assert.equal((await call(d, 'bonafide/user/create', { username: 'alice', pass: PASS })).status, 200);
     const vault = await registerVault(d, 'alice', PASS);
     const home = '192.0.2.50';
-    const cookie = deviceCookie(await vaultLogin(d, 'alice@home.example', vault.reg.masterPasswordHash, home));
-    const spellings = ['alice@home.example', ' alice@home.example', 'ALICE@home.example\t', 'Alice@Home.Example', 'alice@HOME.EXAMPLE ', 'alice'];
     const wrong = () => randomBytes(32).toString('base64');
+    const cookie = deviceCookie(await vaultLogin(d, 'alice@home.example', vault.reg.masterPasswordHash, home));
+    // A control character is refused before any check (400), so it is not a spelling that counts.
+    assert.equal((await vaultLogin(d, 'ALICE@home.example\t', wrong(), '10.252.0.1')).status, 400);
+    const spellings = ['alice@home.example', ' alice@home.example', 'ALICE@home.example  ', 'Alice@Home.Example', 'alice@HOME.EXAMPLE ', 'alice'];
     let n = 0;
     let signedIn = 0;
     for (let step = 0; step < 90; step++) {
