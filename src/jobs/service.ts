@@ -156,6 +156,17 @@ async function busy(h: Hearth, kind: string): Promise<HearthError> {
 }
 
 /**
+ * Fails the queued or running job of `kind` left by a replica that died (its heartbeat stale or
+ * missing), so it holds the kind no longer. This daemon's own jobs are never such orphans: it
+ * beats for them while they run. Answers whether one was failed.
+ */
+async function failOrphanOfKind(h: Hearth, kind: string): Promise<boolean> {
+  const now = h.clock.now();
+  const freed = await repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), error: ORPHANED, kind, keep: [...activeOf(h).keys()] });
+  return freed > 0;
+}
+
+/**
  * Starts `work` as a job of `kind`; answers the job as it is queued. 409 (conflict) while a job
  * of the same kind is queued or running here or on another replica.
  */
@@ -183,11 +194,8 @@ export async function startJob(h: Hearth, kind: string, work: JobWork, opts: { t
     await repo.insert(h.store.db, row);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    // The kind's active job may be an orphan of a replica that died (its heartbeat stale): fail
-    // it, then try once more. A job of this daemon's own is never one: it beats while it runs.
-    const now = h.clock.now();
-    const freed = await repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), error: ORPHANED, kind, keep: [...jobs.keys()] });
-    if (!freed) throw await busy(h, kind);
+    // The kind's active job may be an orphan of a replica that died: fail it, then try once more.
+    if (!(await failOrphanOfKind(h, kind))) throw await busy(h, kind);
     try {
       await repo.insert(h.store.db, row);
     } catch (again) {
@@ -290,7 +298,7 @@ export async function activeJob(h: Hearth, kind: string): Promise<JobView | null
   // and holds the kind no longer.
   const now = h.clock.now();
   if (row.heartbeat_at === null || row.heartbeat_at < staleBefore(h, now)) {
-    await repo.failOrphans(h.store.db, { now, staleBefore: staleBefore(h, now), error: ORPHANED, kind, keep: [...activeOf(h).keys()] });
+    await failOrphanOfKind(h, kind);
     return null;
   }
   return view(row);
