@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateProblem } from '../../src/host/state-file.js';
 import { call, tempHome, type CallResult, type InProcessDaemon } from '../support/helpers.js';
-import { fakeHost, type FakeHost } from '../support/fake-host.js';
+import { fakeHost, rest, type FakeHost } from '../support/fake-host.js';
 import { sshKeygen } from '../support/ssh-keys.js';
 import { forEachStore } from '../support/stores.js';
 
@@ -35,10 +35,6 @@ const HOSTILE = [
   '%2e%2e%2f',
   'x'.repeat(5000),
 ];
-
-function rest(d: { url: string }, auth: Headers, method: string, path: string, body?: unknown): Promise<CallResult> {
-  return call({ url: d.url }, path, body, { method, headers: auth });
-}
 
 const refused = (r: CallResult, what: string) => assert.ok(r.status >= 400 && r.status < 500, `${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
 

@@ -9,27 +9,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stateProblem } from '../../src/host/state-file.js';
 import { HEADER } from '../../src/host/authorized-keys.js';
-import { call, startInProcess, type CallResult, type InProcessDaemon } from '../support/helpers.js';
-import { fakeHost, type FakeHost } from '../support/fake-host.js';
+import { call, startInProcess, type InProcessDaemon } from '../support/helpers.js';
+import { fakeHost, readState, rest, type FakeHost } from '../support/fake-host.js';
 import { skKey, sshFingerprint, sshKeygen } from '../support/ssh-keys.js';
 import { forEachStore } from '../support/stores.js';
 
 type Headers = Record<string, string>;
 const PASS = 'correct horse battery';
-
-function rest(d: { url: string }, auth: Headers, method: string, path: string, body?: unknown): Promise<CallResult> {
-  return call({ url: d.url }, path, body, { method, headers: auth });
-}
-
-/** The state file as written, after checking it against its schema. */
-function readState(f: FakeHost): any {
-  const s = JSON.parse(readFileSync(f.stateFile, 'utf8'));
-  assert.equal(stateProblem(s), null);
-  assert.equal(statSync(f.stateFile).mode & 0o777, 0o600);
-  return s;
-}
 
 function authorizedKeys(f: FakeHost, user: string): string[] | null {
   const path = join(f.keysDir, user);

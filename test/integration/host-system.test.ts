@@ -7,23 +7,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stateProblem } from '../../src/host/state-file.js';
-import { call, waitFor, type CallResult, type InProcessDaemon } from '../support/helpers.js';
-import { fakeHost, type FakeHost } from '../support/fake-host.js';
+import { call, waitFor, type InProcessDaemon } from '../support/helpers.js';
+import { fakeHost, readState, rest, type FakeHost } from '../support/fake-host.js';
 import { forEachStore } from '../support/stores.js';
 
 type Headers = Record<string, string>;
 const PASS = 'correct horse battery';
-
-function rest(d: { url: string }, auth: Headers, method: string, path: string, body?: unknown): Promise<CallResult> {
-  return call({ url: d.url }, path, body, { method, headers: auth });
-}
-
-function readState(f: FakeHost): any {
-  const s = JSON.parse(readFileSync(f.stateFile, 'utf8'));
-  assert.equal(stateProblem(s), null);
-  return s;
-}
 
 forEachStore('services and system settings', (store) => {
   let d: InProcessDaemon;

@@ -3,9 +3,12 @@
  * scripts in a temporary directory that record the argv they received, one JSON line per call,
  * and answer as told. Tests configure `[host]` with them and check what they got.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stateProblem } from '../../src/host/state-file.js';
+import { call, type CallResult } from './helpers.js';
 
 export interface FakeHost {
   dir: string;
@@ -101,4 +104,17 @@ ${extra}
   });
   mkdirSync(join(dir, 'state'), { recursive: true });
   return host;
+}
+
+/** A request as a SelfPrivacy client sends it: `method` on a REST `path`, with `auth`'s headers. */
+export function rest(d: { url: string }, auth: Record<string, string>, method: string, path: string, body?: unknown): Promise<CallResult> {
+  return call({ url: d.url }, path, body, { method, headers: auth });
+}
+
+/** The state file as written, after checking it against its schema and that only its owner reads it. */
+export function readState(f: FakeHost): any {
+  const s = JSON.parse(readFileSync(f.stateFile, 'utf8'));
+  assert.equal(stateProblem(s), null);
+  assert.equal(statSync(f.stateFile).mode & 0o777, 0o600);
+  return s;
 }
