@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { bearer, call, runCli, sessionAuth, startDaemon, tempHome, type RunningDaemon } from '../support/helpers.js';
+import { bearer, call, runCli, sessionAuth, startDaemonForCli, tempHome, type RunningDaemon } from '../support/helpers.js';
 import { hasPython, runOnTerminal } from '../support/pty.js';
+
+const password = 'correct-horse-17';
 
 describe('hearth CLI: credentials', () => {
   let d: RunningDaemon;
   let env: Record<string, string>;
-  const password = 'correct-horse-17';
   before(async () => {
-    d = await startDaemon({ env: { HEARTH_SECURITY_FAILURE_DELAY: '0' } });
-    env = { HEARTH_HOME: d.home, HEARTH_SECURITY_FAILURE_DELAY: '0' };
+    ({ d, env } = await startDaemonForCli());
   });
   after(() => d.stop());
 
@@ -223,10 +223,8 @@ describe('hearth admin hash-password', () => {
 describe('hearth CLI: device cookies', () => {
   let d: RunningDaemon;
   let env: Record<string, string>;
-  const password = 'correct-horse-17';
   before(async () => {
-    d = await startDaemon({ env: { HEARTH_SECURITY_FAILURE_DELAY: '0' } });
-    env = { HEARTH_HOME: d.home, HEARTH_SECURITY_FAILURE_DELAY: '0' };
+    ({ d, env } = await startDaemonForCli());
   });
   after(() => d.stop());
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startDaemon, type RunningDaemon } from '../support/helpers.js';
+import { runCli, startDaemonForCli, type RunningDaemon } from '../support/helpers.js';
 import { codeAt } from '../support/totp.js';
 
 describe('hearth CLI: two-factor', () => {
@@ -14,8 +14,7 @@ describe('hearth CLI: two-factor', () => {
   const password = 'correct-horse-23';
   let secret = '';
   before(async () => {
-    d = await startDaemon({ env: { HEARTH_SECURITY_FAILURE_DELAY: '0' } });
-    env = { HEARTH_HOME: d.home, HEARTH_SECURITY_FAILURE_DELAY: '0' };
+    ({ d, env } = await startDaemonForCli());
     const r = await runCli(['bonafide', 'user', 'create', 'alice'], env, `${password}\n`);
     assert.equal(r.code, 0, r.stderr);
   });

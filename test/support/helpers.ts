@@ -43,6 +43,16 @@ process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
+/**
+ * A real hearthd for the CLI's tests, without the pause after a failed sign-in (they make some),
+ * and the environment the CLI reaches it with.
+ */
+export async function startDaemonForCli(): Promise<{ d: RunningDaemon; env: Record<string, string> }> {
+  const noFailureDelay = { HEARTH_SECURITY_FAILURE_DELAY: '0' };
+  const d = await startDaemon({ env: noFailureDelay });
+  return { d, env: { HEARTH_HOME: d.home, ...noFailureDelay } };
+}
+
 /** Starts a real hearthd on free loopback ports (HTTP and HTTPS); resolves once it listens. */
 export async function startDaemon(
   opts: {
