@@ -226,6 +226,8 @@ export function duration(seconds: number): string {
 export interface Column<T> {
   label: string;
   cell: (row: T) => ComponentChildren;
+  /** A class for its heading and cells, e.g. `num` to right-align numbers. */
+  class?: string;
 }
 
 /**
@@ -245,7 +247,7 @@ export function StackTable<T>(props: {
       <thead>
         <tr>
           {props.columns.map((c) => (
-            <th scope="col" key={c.label}>
+            <th scope="col" key={c.label} class={c.class}>
               {c.label}
             </th>
           ))}
@@ -260,7 +262,7 @@ export function StackTable<T>(props: {
         {props.rows.map((row, i) => (
           <tr key={props.rowKey(row, i)} {...(props.rowData ? Object.fromEntries(Object.entries(props.rowData(row)).map(([k, v]) => [`data-${k}`, v])) : {})}>
             {props.columns.map((c) => (
-              <td data-label={c.label} key={c.label}>
+              <td data-label={c.label} key={c.label} class={c.class}>
                 {c.cell(row)}
               </td>
             ))}

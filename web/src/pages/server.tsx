@@ -1,7 +1,7 @@
 /** The server (maintainers): services with their state, enable and disable; time zone, automatic upgrades, apply. */
 import { useState } from 'preact/hooks';
 import { call } from '../api';
-import { Button, Card, Field, Form, Loading, Notice, RefreshButton, Select, useAction, useLoad } from '../ui';
+import { Button, Card, Field, Form, Loading, Notice, RefreshButton, Select, StackTable, useAction, useLoad } from '../ui';
 
 interface ServiceState {
   id: string;
@@ -67,36 +67,27 @@ export function ServerPage() {
             <Loading what="services" />
           )
         ) : (
-          <table class="table table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {services.data.services.map((s) => (
-                <tr key={s.id}>
-                  <td data-label="Service">{s.name}</td>
-                  <td data-label="Enabled">{s.enabled ? 'yes' : 'no'}</td>
-                  <td data-label="State">
-                    <span class={`badge badge-${s.state === 'active' ? 'on' : s.state === 'failed' ? 'bad' : s.state === 'unknown' ? 'warn' : 'off'}`}>
-                      {s.state}
-                    </span>
-                  </td>
-                  <td data-label="">
-                    <Button onClick={() => flip(s)} busy={toggle.busy} label={`${s.enabled ? 'Disable' : 'Enable'} ${s.name}`}>
-                      {s.enabled ? 'Disable' : 'Enable'}
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <StackTable
+            rows={services.data.services}
+            rowKey={(s) => s.id}
+            columns={[
+              { label: 'Service', cell: (s) => s.name },
+              { label: 'Enabled', cell: (s) => (s.enabled ? 'yes' : 'no') },
+              {
+                label: 'State',
+                cell: (s) => (
+                  <span class={`badge badge-${s.state === 'active' ? 'on' : s.state === 'failed' ? 'bad' : s.state === 'unknown' ? 'warn' : 'off'}`}>
+                    {s.state}
+                  </span>
+                ),
+              },
+            ]}
+            actions={(s) => (
+              <Button onClick={() => flip(s)} busy={toggle.busy} label={`${s.enabled ? 'Disable' : 'Enable'} ${s.name}`}>
+                {s.enabled ? 'Disable' : 'Enable'}
+              </Button>
+            )}
+          />
         )}
       </Card>
       <Card title="Apply the configuration">

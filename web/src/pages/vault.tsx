@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import type { Me } from '../app';
-import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, RefreshButton, useAction, useLoad } from '../ui';
+import { Button, Card, CopyButton, Empty, Field, Form, formatDate, Loading, Notice, RefreshButton, StackTable, useAction, useLoad } from '../ui';
 import { TrustServer } from './trust';
 import { DEFAULT_ITERATIONS, makeRegistration, MAX_ITERATIONS, MIN_ITERATIONS, MIN_MASTER_PASSWORD, registerFinishBody } from '../vaultcrypto';
 
@@ -256,53 +256,37 @@ function VaultAdmin({ onChange }: { onChange: () => Promise<void> }) {
         <Loading what="vaults" />
       ) : list.data.length ? (
         <div class="table-wrap">
-          <table class="table table-stack" aria-label="Vaults">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">KDF</th>
-                <th scope="col" class="num">
-                  Items
-                </th>
-                <th scope="col" class="num">
-                  Folders
-                </th>
-                <th scope="col">Last sync</th>
-                <th scope="col">Devices</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((v) => (
-                <tr key={v.username}>
-                  <td data-label="Account">{v.username}</td>
-                  <td data-label="E-mail">{v.email}</td>
-                  <td data-label="KDF">{v.kdf}</td>
-                  <td class="num" data-label="Items">
+          <StackTable
+            label="Vaults"
+            rows={list.data}
+            rowKey={(v) => v.username}
+            columns={[
+              { label: 'Account', cell: (v) => v.username },
+              { label: 'E-mail', cell: (v) => v.email },
+              { label: 'KDF', cell: (v) => v.kdf },
+              {
+                label: 'Items',
+                class: 'num',
+                cell: (v) => (
+                  <>
                     {v.items}
                     {v.trashed > 0 && <span class="muted small"> (+{v.trashed} in trash)</span>}
-                  </td>
-                  <td class="num" data-label="Folders">
-                    {v.folders}
-                  </td>
-                  <td class="nowrap" data-label="Last sync">
-                    {v.last_sync ? formatDate(v.last_sync) : 'never'}
-                  </td>
-                  <td data-label="Devices">
-                    {v.devices.length ? `${v.devices.length}: ${v.devices.map((d) => d.name).join(', ')}` : <span class="muted">none</span>}
-                  </td>
-                  <td class="num">
-                    <Button kind="danger" onClick={() => remove(v)} busy={del.busy} label={`Delete the vault of ${v.username}`}>
-                      Delete vault
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { label: 'Folders', class: 'num', cell: (v) => v.folders },
+              { label: 'Last sync', class: 'nowrap', cell: (v) => (v.last_sync ? formatDate(v.last_sync) : 'never') },
+              {
+                label: 'Devices',
+                cell: (v) => (v.devices.length ? `${v.devices.length}: ${v.devices.map((d) => d.name).join(', ')}` : <span class="muted">none</span>),
+              },
+            ]}
+            actions={(v) => (
+              <Button kind="danger" onClick={() => remove(v)} busy={del.busy} label={`Delete the vault of ${v.username}`}>
+                Delete vault
+              </Button>
+            )}
+          />
         </div>
       ) : (
         <Empty title="No vaults yet">Each account creates its own on this page, or with “hearth vault register”.</Empty>
