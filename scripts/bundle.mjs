@@ -19,13 +19,13 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  legalComments: 'external',
+  minifyWhitespace: true,
   // Native or optional drivers, and libraries only some paths use (qrcode for one command, the
   // X.509 library only when a certificate has to be made, pino-pretty only on a terminal, the ACME
   // client only with [server] acme_directory, openpgp only for keys, sshpk only to parse an SSH key),
-  // stay in node_modules, loaded when needed. @fastify/cookie too: it loads `cookie` (CommonJS)
-  // with import(), which in a split bundle would answer only a default export.
+  // stay in node_modules, loaded when needed.
   external: [
-    '@fastify/cookie',
     'better-sqlite3',
     'pg',
     '@node-rs/argon2',

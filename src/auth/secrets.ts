@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** A fresh random secret of `bytes` bytes (at least 32 for tokens), hex-encoded. */
 export function randomToken(bytes = 32): string {
@@ -18,7 +18,7 @@ export const newId = (): string => randomUUID();
  * hash is enough (nothing to brute-force), and it makes lookup by index possible.
  */
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex'); // one-shot: a third of createHash()'s cost, on every request with a token
 }
 
 /** Constant-time comparison (lengths are not secret: tokens and digests have fixed sizes). */

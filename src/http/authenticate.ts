@@ -4,7 +4,7 @@
  * They turn a header into a Principal by asking the feature that issued the credential; what a
  * Principal may then do is decided in one place, src/auth/policy.ts.
  */
-import { fastifyCookie } from '@fastify/cookie';
+import { parse as parseCookieHeader } from 'cookie';
 import { cookieName } from '../auth/cookies.js';
 import type { Principal } from '../auth/principal.js';
 import { digestsEqual, tokenHash } from '../auth/secrets.js';
@@ -16,8 +16,6 @@ import { principalForVaultToken } from '../features/vault/service.js';
 import { HearthError } from '../kernel/errors.js';
 import type { Hearth } from '../kernel/hearth.js';
 import { then } from '../store/db.js';
-
-const parseCookies = (header: string): Record<string, string | undefined> => fastifyCookie.parse(header);
 
 export type Headers = Record<string, string | string[] | undefined>;
 /** What a resolver may know of a request beyond its headers. */
@@ -131,7 +129,7 @@ export function cookieResolver(hearth: Hearth): Resolver {
     const header = headers.cookie;
     if (typeof header !== 'string') return null;
     const name = cookieName(SESSION_COOKIE, facts.https);
-    const token = parseCookies(header)[name];
+    const token = parseCookieHeader(header)[name];
     if (token === undefined || token === '') return null;
     const csrf = headers[CSRF_HEADER];
     if (typeof csrf !== 'string' || csrf === '') {

@@ -104,6 +104,54 @@ function withStatementCache(file: import('better-sqlite3').Database): { close():
   };
 }
 
+/** How many answers the read cache keeps, and the most rows one answer may have to be kept. */
+const READ_CACHE_ENTRIES = 2048;
+const READ_CACHE_MAX_ROWS = 64;
+
+/**
+ * Answers of read-only statements, by statement and parameters, kept while the store's data
+ * version stays the same and all dropped at once when it moves. Answers are frozen: callers share them.
+ */
+class ReadCache {
+  private version: unknown = undefined;
+  private size = 0;
+  /** Per shape of answer (all rows, or the first), per statement, per parameters. */
+  private readonly byStatement = { all: new Map<string, Map<string, unknown>>(), first: new Map<string, Map<string, unknown>>() };
+  private dataVersion: { get(): unknown } | null = null;
+
+  constructor(private readonly openDataVersion: () => { get(): unknown }) {}
+
+  get(shape: 'all' | 'first', sqlText: string, params: readonly unknown[], read: () => unknown): unknown {
+    const current = (this.dataVersion ??= this.openDataVersion()).get();
+    if (current !== this.version) this.clear(current);
+    const statements = this.byStatement[shape];
+    let answers = statements.get(sqlText);
+    if (!answers) statements.set(sqlText, (answers = new Map()));
+    const key = params.length === 1 && typeof params[0] === 'string' ? params[0] : JSON.stringify(params);
+    const known = answers.get(key);
+    if (known !== undefined) return known;
+    const answer = read();
+    // Nothing found is not kept (an unknown token costs a read, never memory).
+    if (answer === undefined || (Array.isArray(answer) && answer.length > READ_CACHE_MAX_ROWS)) return answer;
+    if (this.size >= READ_CACHE_ENTRIES) this.clear(current);
+    answers.set(key, deepFreeze(answer));
+    this.size++;
+    return answer;
+  }
+
+  private clear(version: unknown): void {
+    for (const answers of this.byStatement.all.values()) answers.clear();
+    for (const answers of this.byStatement.first.values()) answers.clear();
+    this.size = 0;
+    this.version = version;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value)) value.forEach(deepFreeze);
+  return Object.freeze(value);
+}
+
 export interface OpenOptions {
   /** SQLite busy timeout in ms; migrations use 0 so a locked file is retried without blocking. */
   busyTimeoutMs?: number;
@@ -129,23 +177,24 @@ export async function openStore(t: StoreTarget, opts: OpenOptions = {}): Promise
     let busyMs = opts.busyTimeoutMs ?? 1000;
     let readerFile: import('better-sqlite3').Database | null = null;
     let reader: ReturnType<typeof withStatementCache> | null = null;
-    const readerStatement = (sqlText: string) => {
-      // Opened on first use: by then migrations have made the file and its WAL.
-      if (!reader) {
-        readerFile = new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
-        reader = withStatementCache(readerFile);
-      }
-      return reader.prepare(sqlText);
+    // Opened on first use: by then migrations have made the file and its WAL.
+    const openReader = () => {
+      readerFile ??= new SQLite(t.target, { readonly: true, fileMustExist: true, timeout: busyMs });
+      return (reader ??= withStatementCache(readerFile));
     };
+    // The per-request reads, answered from memory while no connection — the daemon's writer, or
+    // any other process — has committed anything since: SQLite's data_version says so exactly, at
+    // a fraction of a read's cost. A revoked token is therefore refused on the very next request.
+    const answers = new ReadCache(() => openReader().prepare('pragma data_version').pluck());
     return {
       kind: 'sqlite',
       location: t.target,
       db,
       read<O>(sqlText: string, params: readonly unknown[]) {
-        return readerStatement(sqlText).all(params) as O[];
+        return answers.get('all', sqlText, params, () => openReader().prepare(sqlText).all(params)) as O[];
       },
       readFirst<O>(sqlText: string, params: readonly unknown[]) {
-        return readerStatement(sqlText).get(params) as O | undefined;
+        return answers.get('first', sqlText, params, () => openReader().prepare(sqlText).get(params)) as O | undefined;
       },
       setBusyTimeout: (ms: number) => {
         busyMs = Math.floor(ms);

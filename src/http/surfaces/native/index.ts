@@ -3,7 +3,7 @@
  * or a positional array, answering `{"result": …, "error": null}`. One route per command of the
  * registry; the command's auth, params and result schema are the route's.
  */
-import fastifyCookie from '@fastify/cookie';
+import { parse as parseCookieHeader, serialize as serializeCookie } from 'cookie';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { paramNames, type Command } from '../../../api/command.js';
@@ -55,21 +55,26 @@ function positionalNote(cmd: Command): string {
   return names.length ? `Params may also be sent as a JSON array, in this order: ${names.join(', ')}.` : 'Takes no params: send no body, {} or [].';
 }
 
-/** The request's cookies for the core, named and sent as `cookieName`/`cookieAttributes` say. */
+/**
+ * The request's cookies for the core, named and sent as `cookieName`/`cookieAttributes` say.
+ * Parsed only when a command asks (the few console-session commands), so other calls pay nothing.
+ */
 function cookieJar(req: FastifyRequest, reply: FastifyReply): CookieJar {
   const https = isHttps(req);
+  let cookies: Record<string, string | undefined> | undefined;
+  // Fastify adds each Set-Cookie header beside those already set.
+  const setCookie = (name: string, value: string, attributes: Parameters<typeof serializeCookie>[2]) =>
+    void reply.header('set-cookie', serializeCookie(cookieName(name, https), value, attributes));
   return {
-    get: (name) => req.cookies[cookieName(name, https)],
-    set: (name, value, opts) => void reply.setCookie(cookieName(name, https), value, cookieAttributes(https, opts?.maxAge)),
-    clear: (name) => void reply.clearCookie(cookieName(name, https), cookieAttributes(https)),
+    get: (name) => (cookies ??= req.headers.cookie ? parseCookieHeader(req.headers.cookie) : {})[cookieName(name, https)],
+    set: (name, value, opts) => setCookie(name, value, cookieAttributes(https, opts?.maxAge)),
+    clear: (name) => setCookie(name, '', { ...cookieAttributes(https), expires: new Date(0), maxAge: 0 }),
   };
 }
 
 export async function nativeSurface(app: FastifyInstance, { hearth }: SurfaceOptions) {
   // Params are JSON whatever the Content-Type says, so `curl -d '["x"]'` works as in Bitmask.
   lenientJson(app);
-  // Cookies for the console's session commands; parsed only on this surface's routes.
-  await app.register(fastifyCookie);
 
   for (const cmd of COMMANDS) {
     app.post(
