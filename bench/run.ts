@@ -149,8 +149,10 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
  * floor — reading the same rows from the same store file and JSON.stringify-ing them.
  */
 async function vaultSync(): Promise<Record<string, Figure>> {
-  const d = await startDaemon({ discardOutput: true, env: { HEARTH_SERVER_DOMAIN: 'home.example' } });
-  await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
+  const env = { HEARTH_SERVER_DOMAIN: 'home.example' };
+  const seeder = await startDaemon({ discardOutput: true, env });
+  await waitFor('readiness', async () => (await call(seeder, '/readiness', undefined, { method: 'GET' })).status === 200);
+  let d = seeder;
   for (const username of ['olga', 'alice']) await call(d, 'bonafide/user/create', { username, pass: 'account-password-1' });
   const alice = await registerVault(d, 'alice', 'correct horse battery staple');
   if ((await alice.login()).status !== 200) throw new Error('vault login failed');
@@ -170,6 +172,13 @@ async function vaultSync(): Promise<Record<string, Figure>> {
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+  await sleep(1000);
+  const rssSeeded = rssMb(d.proc.pid!);
+  // The syncs are served by a daemon started on the seeded home, as after a reboot: what 5,000
+  // writes in a row leave in the heap is not the sync's (the soak watches memory under writes).
+  await seeder.stop();
+  d = await startDaemon({ home: seeder.home, discardOutput: true, env });
+  await waitFor('readiness', async () => (await call(d, '/readiness', undefined, { method: 'GET' })).status === 200);
   await sleep(1000);
   const rssBefore = rssMb(d.proc.pid!);
   // Peak RSS from here on: Linux resets VmHWM when 5 is written to clear_refs.
@@ -211,7 +220,8 @@ async function vaultSync(): Promise<Record<string, Figure>> {
     '  floor: same rows read + JSON.stringify, p50': { value: `${floorP50.toFixed(1)} ms`, goal: '' },
     'vault sync p50 / floor p50': { value: (p50 / floorP50).toFixed(2), goal: '≤ 1.50', met: p50 / floorP50 <= 1.5 },
     'vault sync p95': { value: `${percentile(syncTimes, 0.95).toFixed(1)} ms`, goal: '' },
-    'hearthd RSS with the vault seeded': { value: `${rssBefore.toFixed(1)} MB`, goal: '' },
+    'hearthd RSS right after seeding 5,000 ciphers': { value: `${rssSeeded.toFixed(1)} MB`, goal: '' },
+    'hearthd RSS, restarted on the seeded vault': { value: `${rssBefore.toFixed(1)} MB`, goal: '' },
     'hearthd peak RSS during the syncs (VmHWM)': { value: `${peak.toFixed(1)} MB`, goal: '≤ 150 MB', met: peak <= 150 },
     "  floor: its process's peak RSS (VmHWM)": { value: `${floor.peakMb.toFixed(1)} MB`, goal: '' },
   };

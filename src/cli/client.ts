@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DEVICE_HEADER, type DeviceSlot } from '../auth/device-cookies.js';
 import { inHome, parseListen, type LoadedConfig } from '../kernel/config.js';
 import { AUTHTOKEN_FILE, LOG_FILE } from '../daemon/home.js';
-import { DAEMON_MAIN } from '../kernel/paths.js';
+import { DAEMON_MAIN, DAEMON_NODE_OPTIONS } from '../kernel/paths.js';
 
 export interface Endpoint {
   socketPath?: string;
@@ -155,7 +155,7 @@ export async function startDaemon(loaded: LoadedConfig, timeoutMs = 20000): Prom
   mkdirSync(loaded.home, { recursive: true, mode: 0o700 });
   const log = join(loaded.home, LOG_FILE);
   const out = openSync(log, 'a', 0o600);
-  const child = spawn(process.execPath, [DAEMON_MAIN], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, DAEMON_MAIN], {
     detached: true,
     stdio: ['ignore', out, out],
     env: { ...process.env, HEARTH_HOME: loaded.home },

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PACKAGE_ROOT } from '../../src/kernel/paths.js';
+import { DAEMON_NODE_OPTIONS, PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 const UNIT = join(PACKAGE_ROOT, 'contrib', 'hearthd.service');
 const analyze = (process.env.PATH ?? '')
@@ -32,9 +32,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 /** The unit as shipped, with ExecStart pointing at this machine's node and this package (verify checks the binary). */
 function localUnit(dir: string, text = readFileSync(UNIT, 'utf8')): string {
   const path = join(dir, 'hearthd.service');
-  const exec = /^ExecStart=\/usr\/bin\/node \/opt\/hearth\/bin\/hearthd\.js$/m;
-  assert.match(text, exec);
-  writeFileSync(path, text.replace(exec, `ExecStart=${process.execPath} ${join(PACKAGE_ROOT, 'bin', 'hearthd.js')}`));
+  const options = DAEMON_NODE_OPTIONS.join(' ');
+  const exec = new RegExp(`^ExecStart=/usr/bin/node ${options} /opt/hearth/bin/hearthd\\.js$`, 'm');
+  assert.match(text, exec, `ExecStart runs node with hearthd's options (${options})`);
+  writeFileSync(path, text.replace(exec, `ExecStart=${process.execPath} ${options} ${join(PACKAGE_ROOT, 'bin', 'hearthd.js')}`));
   return path;
 }
 

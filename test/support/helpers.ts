@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { DAEMON_MAIN, PACKAGE_ROOT } from '../../src/kernel/paths.js';
+import { DAEMON_MAIN, DAEMON_NODE_OPTIONS, PACKAGE_ROOT } from '../../src/kernel/paths.js';
 
 export const CLI_MAIN = join(PACKAGE_ROOT, 'bin', 'hearth.js');
 
@@ -66,7 +66,7 @@ export async function startDaemon(
   } = {},
 ): Promise<RunningDaemon> {
   const home = opts.home ?? tempHome(opts.toml);
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), DAEMON_MAIN], {
+  const proc = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, ...(opts.nodeArgs ?? []), DAEMON_MAIN], {
     env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -124,7 +124,7 @@ export async function startDaemon(
 /** Runs hearthd expecting it to fail at start-up; answers its exit code and output. */
 export function runDaemonExpectingFailure(home: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [DAEMON_MAIN], {
+    const proc = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, DAEMON_MAIN], {
       env: { ...process.env, HEARTH_HOME: home, HEARTH_SERVER_LISTEN: '127.0.0.1:0', HEARTH_SERVER_TLS_LISTEN: '127.0.0.1:0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

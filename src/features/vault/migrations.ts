@@ -1,4 +1,4 @@
-/** The Bitwarden vault's tables (0003). */
+/** The Bitwarden vault's tables (0003), and the index the sync pages by (0015). */
 import type { MigrationPart } from '../../store/migrate.js';
 
 export const MIGRATIONS: readonly MigrationPart[] = [
@@ -70,6 +70,16 @@ export const MIGRATIONS: readonly MigrationPart[] = [
         .addColumn('deleted_at', 'bigint')
         .execute();
       await db.schema.createIndex('vault_ciphers_account').on('vault_ciphers').column('account_id').execute();
+    },
+  },
+  {
+    id: '0015_vault_cipher_pages',
+    needs: ['0003_vault'],
+    async up(db) {
+      // The sync reads an account's ciphers a page at a time, by id: one index serves that and
+      // every other by-account read.
+      await db.schema.createIndex('vault_ciphers_account_id').on('vault_ciphers').columns(['account_id', 'id']).execute();
+      await db.schema.dropIndex('vault_ciphers_account').execute();
     },
   },
 ];

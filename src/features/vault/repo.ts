@@ -116,6 +116,14 @@ export async function ciphers(db: Db, accountId: string): Promise<CipherRow[]> {
   return db.selectFrom('vault_ciphers').selectAll().where('account_id', '=', accountId).execute();
 }
 
+/**
+ * Up to `limit` of an account's ciphers with ids after `afterId`, by id: a keyset page, so a
+ * reader paging through sees each cipher once however the vault changes meanwhile.
+ */
+export async function cipherPage(db: Db, accountId: string, afterId: string, limit: number): Promise<CipherRow[]> {
+  return db.selectFrom('vault_ciphers').selectAll().where('account_id', '=', accountId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
 export async function ciphersIn(db: Db, accountId: string, ids: string[]): Promise<CipherRow[]> {
   return db.selectFrom('vault_ciphers').selectAll().where('account_id', '=', accountId).where('id', 'in', ids).execute();
 }

@@ -68,18 +68,20 @@ export function tokenKeys(u: VaultUser) {
   };
 }
 
-/** Ciphers per chunk of the sync answer. */
-const SYNC_BATCH = 256;
+/** Ciphers per page read, and per chunk of the sync answer. */
+const SYNC_PAGE = 256;
 
 /**
- * `/sync` as a stream of JSON text: the ciphers are spliced from their stored text, not parsed
- * and re-serialised, a batch at a time, so the answer is never held whole (nor twice, as text and
- * as bytes) however large the vault. Records when the vault last synced, to the minute (for the
+ * `/sync` as a stream of JSON text: the ciphers are read a page at a time and spliced from their
+ * stored text, not parsed and re-serialised, so neither the rows nor the answer are ever held
+ * whole however large the vault. Like Bitwarden's own server (which reads the parts of a sync in
+ * separate queries), the answer is not one snapshot: a cipher written while it streams is sent
+ * as it was or as it is, and once. Records when the vault last synced, to the minute (for the
  * owner's view).
  */
 export async function syncStream(h: Hearth, accountId: string): Promise<Readable> {
   const db = h.store.db;
-  const [user, folders, ciphers] = await Promise.all([vaultUser(h, accountId), repo.folders(db, accountId), repo.ciphers(db, accountId)]);
+  const [user, folders] = await Promise.all([vaultUser(h, accountId), repo.folders(db, accountId)]);
   const kdf = kdfOf(user);
   const userDecryption = {
     masterPasswordUnlock: { kdf, masterKeyEncryptedUserKey: user.akey, masterKeyWrappedUserKey: user.akey, salt: user.email },
@@ -100,13 +102,14 @@ export async function syncStream(h: Hearth, accountId: string): Promise<Readable
     sends: [],
     userDecryption,
   });
-  function* chunks(): Generator<Buffer> {
+  async function* chunks(): AsyncGenerator<Buffer> {
     yield Buffer.from(`${head.slice(0, -1)},"ciphers":[`);
-    for (let i = 0; i < ciphers.length; i += SYNC_BATCH) {
-      const batch = ciphers.slice(i, i + SYNC_BATCH);
-      // Rows already sent can go: the array is let go of a batch at a time.
-      ciphers.fill(undefined as never, i, i + SYNC_BATCH);
-      yield Buffer.from(`${i ? ',' : ''}${batch.map(cipherJson).join(',')}`);
+    let after = '';
+    for (;;) {
+      const page = await repo.cipherPage(db, accountId, after, SYNC_PAGE);
+      if (page.length) yield Buffer.from(`${after ? ',' : ''}${page.map(cipherJson).join(',')}`);
+      if (page.length < SYNC_PAGE) break;
+      after = page[page.length - 1]!.id;
     }
     yield Buffer.from(']}');
   }
