@@ -17,6 +17,7 @@ import { isHttps } from './client.js';
 import { envelope, toHearthError } from './errors.js';
 import { parseJson } from './json.js';
 import { checkOrigin, isLocalHost } from './origin.js';
+import { requestLogger } from './request-log.js';
 import type { HearthRouteConfig, SurfaceDescriptor } from './surface.js';
 import { PLUGINS, SURFACES, surfaceOfPath } from './surfaces/index.js';
 
@@ -192,22 +193,20 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     done(null, payload);
   });
 
+  const logRequest = requestLogger(logger);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     const surface = route.surface ?? 'none';
     hearth.requests.add(surface);
-    req.log.info(
-      {
-        reqId: req.id,
-        surface,
-        method: req.method,
-        route: req.routeOptions.url ?? null,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        principal: req.principal?.credential.kind ?? 'none',
-      },
-      'request',
-    );
+    logRequest({
+      reqId: req.id,
+      surface,
+      method: req.method,
+      route: req.routeOptions.url ?? null,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      principal: req.principal?.credential.kind ?? 'none',
+    });
     done();
   });
 
