@@ -70,6 +70,7 @@ async function main() {
 
   const cases: [string, string, string, Record<string, string>][] = [
     ['version', 'POST', '/API/core/version', {}],
+    ['whoami-global', 'POST', '/API/core/whoami', { 'x-hearth-auth': setup.token }],
     ['whoami-device', 'POST', '/API/core/whoami', creds.device],
     ['whoami-role', 'POST', '/API/core/whoami', creds.role],
     ['whoami-session', 'POST', '/API/core/whoami', creds.session],
