@@ -37,8 +37,9 @@ export interface Store {
    * Runs one read-only statement, kept prepared, outside any transaction, seeing committed rows
    * only: the path for the lookups every request makes. SQLite: a second, read-only connection
    * (WAL lets it read while the writer writes), answering synchronously — no promise, no queue
-   * behind Kysely's one connection. PostgreSQL: one round trip on the pool, as a named prepared
-   * statement (parsed and planned once per connection).
+   * behind Kysely's one connection; a repeat is answered from memory until any commit (see
+   * ReadCache), so the rows are frozen and shared. PostgreSQL: one round trip on the pool, as a
+   * named prepared statement (parsed and planned once per connection).
    */
   read<O>(sqlText: string, params: readonly unknown[]): MaybePromise<O[]>;
   /** The first row of `read`, or undefined. */
