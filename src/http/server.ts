@@ -18,6 +18,7 @@ import { envelope, toHearthError } from './errors.js';
 import { parseJson } from './json.js';
 import { checkOrigin, isLocalHost } from './origin.js';
 import { requestLogger } from './request-log.js';
+import { drainBody, hasUnreadBody } from './unread-body.js';
 import type { HearthRouteConfig, SurfaceDescriptor } from './surface.js';
 import { PLUGINS, SURFACES, surfaceOfPath } from './surfaces/index.js';
 
@@ -142,8 +143,17 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   });
 
   // Gates and authentication run before the body is read, so a caller without a credential
-  // never gets a large body parsed. Callback-style hooks: every request pays for these.
+  // never gets a large body parsed. Callback-style hooks: every request pays for these. A body on
+  // a GET or HEAD, which no route reads, is first read to its end and dropped (./unread-body.ts).
+  // The gate itself is defined just below.
   app.addHook('onRequest', (req, _reply, done) => {
+    if (hasUnreadBody(req.method, req.headers)) {
+      drainBody(req.raw, config.server.body_limit, (err) => (err ? done(err) : gate(req, done)));
+      return;
+    }
+    gate(req, done);
+  });
+  const gate = (req: FastifyRequest, done: (err?: Error) => void) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     const surface = route.surface ? SURFACES[route.surface] : null;
     try {
@@ -175,7 +185,7 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
     } catch (err) {
       done(err as Error);
     }
-  });
+  };
 
   // While stopping, each answer closes its connection, so a keep-alive client does not hold
   // the stop open until its idle timeout.
