@@ -283,7 +283,7 @@ describe('readiness and route groups (as in Swarm Bee)', () => {
     const holder = new SQLite(join(home, 'hearth.db'));
     holder.pragma('journal_mode = WAL');
     holder.exec('BEGIN EXCLUSIVE');
-    const d = await startDaemon({ home });
+    const d = await startDaemon({ home, waitForStore: false });
     try {
       assert.equal((await call(d, '/health', undefined, { method: 'GET' })).status, 200);
       await waitFor('the store to report the lock', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
@@ -424,7 +424,7 @@ describe('replicas on PostgreSQL', async () => {
   });
 
   it('while PostgreSQL does not answer, /readiness says so, and the daemon keeps serving', { skip }, async () => {
-    const d = await startDaemon({ env: { HEARTH_STORE_URL: 'postgres://postgres@127.0.0.1:1/test' } });
+    const d = await startDaemon({ env: { HEARTH_STORE_URL: 'postgres://postgres@127.0.0.1:1/test' }, waitForStore: false });
     try {
       await waitFor('the store to fail', () => d.logs().some((l) => l.msg === 'store not ready; retrying'));
       const r = await call(d, '/readiness', undefined, { method: 'GET' });

@@ -53,7 +53,11 @@ export async function startDaemonForCli(): Promise<{ d: RunningDaemon; env: Reco
   return { d, env: { HEARTH_HOME: d.home, ...noFailureDelay } };
 }
 
-/** Starts a real hearthd on free loopback ports (HTTP and HTTPS); resolves once it listens. */
+/**
+ * Starts a real hearthd on free loopback ports (HTTP and HTTPS); resolves once it listens and its
+ * store is no longer starting (hearthd listens first, then opens and migrates the store: a call
+ * made in between is a 404 "not available yet"), unless `waitForStore` is false.
+ */
 export async function startDaemon(
   opts: {
     home?: string;
@@ -63,6 +67,8 @@ export async function startDaemon(
     discardOutput?: boolean;
     /** Node.js options before the script (profiling: --cpu-prof is not allowed in NODE_OPTIONS) */
     nodeArgs?: string[];
+    /** false: resolve as soon as it listens, for tests of a store that is not ready */
+    waitForStore?: boolean;
   } = {},
 ): Promise<RunningDaemon> {
   const home = opts.home ?? tempHome(opts.toml);
@@ -105,9 +111,11 @@ export async function startDaemon(
       reject(new Error(`hearthd exited with ${code}:\n${out}`));
     });
   });
+  const url = urls[0] ?? '';
+  if (opts.waitForStore !== false && url.startsWith('http:')) await storeStarted(url);
   return {
     home,
-    url: urls[0] ?? '',
+    url,
     urls,
     token: readFileSync(join(home, 'authtoken'), 'utf8').trim(),
     proc,
@@ -119,6 +127,17 @@ export async function startDaemon(
       return exited;
     },
   };
+}
+
+/** Waits (up to 20 s) until /readiness no longer lists the store as starting: on, or failed. */
+async function storeStarted(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const r = await call({ url }, '/readiness', undefined, { method: 'GET' }).catch(() => null);
+    if (r && (r.status === 200 || (r.body as { waiting?: { store?: { status?: string } } })?.waiting?.store?.status !== 'starting')) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`hearthd's store was still starting after 20 s at ${url}`);
 }
 
 /** Runs hearthd expecting it to fail at start-up; answers its exit code and output. */
