@@ -50,13 +50,16 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = Object.fromEntries(Object.
 // Several codes share 401; a bare 401 from elsewhere means no credential.
 BY_STATUS[401] = 'user:noAuth';
 
+/** A body over `[server] body_limit`: the one message, whoever reads the body. */
+export const bodyTooLarge = (bodyLimit: number) => new HearthError('payloadTooLarge', `the request body is larger than the ${bodyLimit}-byte limit`);
+
 export function toHearthError(err: unknown, bodyLimit: number): HearthError {
   if (err instanceof HearthError) return err;
   const e = err as FastifyishError;
   if (e.validation) return new HearthError('badRequest', describeValidation(e.validation, e.validationContext));
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HearthError('payloadTooLarge', `the request body is larger than the ${bodyLimit}-byte limit`);
+      return bodyTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HearthError('unsupportedMediaType', 'send the parameters as JSON (Content-Type: application/json)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

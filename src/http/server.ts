@@ -145,14 +145,6 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
   // Gates and authentication run before the body is read, so a caller without a credential
   // never gets a large body parsed. Callback-style hooks: every request pays for these. A body on
   // a GET or HEAD, which no route reads, is first read to its end and dropped (./unread-body.ts).
-  // The gate itself is defined just below.
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (hasUnreadBody(req.method, req.headers)) {
-      drainBody(req.raw, config.server.body_limit, (err) => (err ? done(err) : gate(req, done)));
-      return;
-    }
-    gate(req, done);
-  });
   const gate = (req: FastifyRequest, done: (err?: Error) => void) => {
     const route = req.routeOptions.config as Partial<HearthRouteConfig>;
     const surface = route.surface ? SURFACES[route.surface] : null;
@@ -186,6 +178,13 @@ export async function buildServer({ hearth, logger, resolvers }: ServerOptions):
       done(err as Error);
     }
   };
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (hasUnreadBody(req.method, req.headers)) {
+      drainBody(req.raw, config.server.body_limit, (err) => (err ? done(err) : gate(req, done)));
+      return;
+    }
+    gate(req, done);
+  });
 
   // While stopping, each answer closes its connection, so a keep-alive client does not hold
   // the stop open until its idle timeout.

@@ -5,7 +5,7 @@
  * read to its end, and dropped, before the request goes on.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { HearthError } from '../kernel/errors.js';
+import { bodyTooLarge } from './errors.js';
 
 /** A GET or HEAD that says it carries a body (a length above zero, or chunks). */
 export function hasUnreadBody(method: string, headers: IncomingHttpHeaders): boolean {
@@ -23,7 +23,7 @@ export function drainBody(raw: IncomingMessage, limit: number, done: (err?: Erro
   };
   const onData = (chunk: Buffer) => {
     size += chunk.length;
-    if (size > limit) finish(new HearthError('payloadTooLarge', `the request body is larger than the ${limit}-byte limit (and a ${raw.method} takes none)`));
+    if (size > limit) finish(bodyTooLarge(limit));
   };
   const onEnd = () => finish();
   const onError = (err: Error) => finish(err);

@@ -131,13 +131,14 @@ export async function startDaemon(
 
 /** Waits (up to 20 s) until /readiness no longer lists the store as starting: on, or failed. */
 async function storeStarted(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const r = await call({ url }, '/readiness', undefined, { method: 'GET' }).catch(() => null);
-    if (r && (r.status === 200 || (r.body as { waiting?: { store?: { status?: string } } })?.waiting?.store?.status !== 'starting')) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`hearthd's store was still starting after 20 s at ${url}`);
+  await waitFor(
+    `the store of hearthd at ${url} to be no longer starting`,
+    async () => {
+      const r = await call({ url }, '/readiness', undefined, { method: 'GET' }).catch(() => null);
+      return r !== null && (r.status === 200 || (r.body as { waiting?: { store?: { status?: string } } })?.waiting?.store?.status !== 'starting');
+    },
+    20_000,
+  );
 }
 
 /** Runs hearthd expecting it to fail at start-up; answers its exit code and output. */
